@@ -1,0 +1,3 @@
+module github.com/mailwright/mailwright/dkim
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/mailwright/mailwright/mime
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/mailwright/mailwright/saslmech
+
+go 1.26

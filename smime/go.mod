@@ -1,0 +1,3 @@
+module github.com/mailwright/mailwright/smime
+
+go 1.26

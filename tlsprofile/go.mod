@@ -1,0 +1,3 @@
+module github.com/mailwright/mailwright/tlsprofile
+
+go 1.26
