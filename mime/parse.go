@@ -4,12 +4,14 @@ package mime
 
 import (
 	"fmt"
+	"io"
 	stdmime "mime"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // ParseAddress parses one mailbox, "Name <local@domain>", "<local@domain>"
@@ -138,57 +140,74 @@ func (p *addrParser) address() (Address, error) {
 }
 
 // phrase parses an optional display name up to '<' and returns it with
-// encoded words decoded and white space runs collapsed to one space.
+// encoded words decoded, white space runs collapsed to one space, and the
+// white space between two adjacent encoded words dropped (RFC 2047 §6.2).
 func (p *addrParser) phrase() (string, error) {
-	var words []string
+	var b strings.Builder
+	prevWord := false
 	for {
 		p.skipWSP()
 		if p.end() || p.peek() == '<' {
 			break
 		}
 		var w string
+		var isWord bool
 		var err error
 		if p.peek() == '"' {
 			w, err = p.quoted()
 		} else {
-			w, err = p.phraseAtom()
+			w, isWord, err = p.phraseAtom()
 		}
 		if err != nil {
 			return "", err
 		}
-		words = append(words, w)
+		if b.Len() > 0 && !(prevWord && isWord) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+		prevWord = isWord
 	}
-	return strings.Join(words, " "), nil
+	return b.String(), nil
 }
 
-var wordDecoder = &stdmime.WordDecoder{}
+// wordDecoder decodes RFC 2047 words in any charset the WHATWG encoding
+// index knows (ISO-8859-x, windows-125x, KOI8, Shift_JIS, ...).
+var wordDecoder = &stdmime.WordDecoder{CharsetReader: charsetReader}
+
+func charsetReader(charset string, input io.Reader) (io.Reader, error) {
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		return nil, err
+	}
+	return enc.NewDecoder().Reader(input), nil
+}
 
 // phraseAtom parses an atom of a display name, decoding it when it is an
-// RFC 2047 encoded word. A decoded word must not bring in control
-// characters.
-func (p *addrParser) phraseAtom() (string, error) {
+// RFC 2047 encoded word, which isWord then reports. A decoded word must
+// not bring in control characters.
+func (p *addrParser) phraseAtom() (w string, isWord bool, err error) {
 	start := p.pos
 	for !p.end() && (isAtext(p.peek()) || p.peek() == '.' || p.peek() >= utf8.RuneSelf) {
 		p.pos++
 	}
 	if p.pos == start {
-		return "", p.errorf("unexpected %q", p.peek())
+		return "", false, p.errorf("unexpected %q", p.peek())
 	}
-	w := p.s[start:p.pos]
+	w = p.s[start:p.pos]
 	if !utf8.ValidString(w) {
-		return "", p.errorf("invalid UTF-8")
+		return "", false, p.errorf("invalid UTF-8")
 	}
-	if strings.HasPrefix(w, "=?") && strings.HasSuffix(w, "?=") {
-		d, err := wordDecoder.Decode(w)
-		if err != nil {
-			return "", p.errorf("bad encoded word: %v", err)
-		}
-		if hasControl(d) {
-			return "", p.errorf("encoded word decodes to a control character")
-		}
-		return d, nil
+	if !strings.HasPrefix(w, "=?") || !strings.HasSuffix(w, "?=") {
+		return w, false, nil
 	}
-	return w, nil
+	d, err := wordDecoder.Decode(w)
+	if err != nil {
+		return "", false, p.errorf("bad encoded word: %v", err)
+	}
+	if hasControl(d) || !utf8.ValidString(d) {
+		return "", false, p.errorf("encoded word decodes to a control character")
+	}
+	return d, true, nil
 }
 
 // quoted parses a quoted string. Backslash escapes are allowed in display
