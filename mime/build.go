@@ -20,13 +20,14 @@ type part struct {
 	children []*part
 
 	// Leaf parts.
-	field  string // the Message field it comes from, for errors
-	enc    encoding
-	text   bool // line breaks are canonicalized
-	str    string
-	data   []byte
-	reader io.Reader
-	closer io.Closer
+	field     string // the Message field it comes from, for errors
+	mediatype string
+	enc       encoding
+	text      bool // line breaks are canonicalized
+	str       string
+	data      []byte
+	reader    io.Reader
+	closer    io.Closer
 }
 
 // builder holds the state of one write while the tree is made.
@@ -50,6 +51,9 @@ func (m *Message) prepare() (*part, []byte, error) {
 		b.rand = rand.Reader
 	}
 	b.forced, _ = parseEncoding(m.TransferEncoding)
+	if err := b.fill(); err != nil {
+		return nil, nil, err
+	}
 	hdr, err := b.messageHeader()
 	if err == nil {
 		var root *part
@@ -82,20 +86,41 @@ func (b *builder) random(n int) (string, error) {
 	return hex.EncodeToString(buf), nil
 }
 
-// messageHeader renders the message's own fields (RFC 5322 §3.6).
-func (b *builder) messageHeader() ([]byte, error) {
+// fill sets what the first write chooses and every later write of m
+// repeats: Date, Message-ID and the seed of the MIME boundaries.
+func (b *builder) fill() error {
 	m := b.m
-	var h headerBuf
-	date := m.Date
-	if date.IsZero() {
+	if m.Date.IsZero() {
 		now := m.Now
 		if now == nil {
 			now = time.Now
 		}
-		date = now()
+		m.Date = now()
 	}
+	if m.MessageID == "" {
+		r, err := b.random(16)
+		if err != nil {
+			return err
+		}
+		domain := asciiDomain(m.From.Addr[strings.LastIndexByte(m.From.Addr, '@')+1:])
+		m.MessageID = r + "@" + domain
+	}
+	if m.boundarySeed == "" {
+		r, err := b.random(12)
+		if err != nil {
+			return err
+		}
+		m.boundarySeed = r
+	}
+	return nil
+}
+
+// messageHeader renders the message's own fields (RFC 5322 §3.6).
+func (b *builder) messageHeader() ([]byte, error) {
+	m := b.m
+	var h headerBuf
 	h.field("Date")
-	h.tok(token{s: date.Format("Mon, 02 Jan 2006 15:04:05 -0700")})
+	h.tok(token{s: m.Date.Format("Mon, 02 Jan 2006 15:04:05 -0700")})
 	h.end()
 	h.field("From")
 	h.addressList([]Address{m.From})
@@ -103,23 +128,19 @@ func (b *builder) messageHeader() ([]byte, error) {
 	b.list(&h, "Reply-To", m.ReplyTo)
 	b.list(&h, "To", m.To)
 	b.list(&h, "Cc", m.Cc)
-	id, err := b.messageID()
-	if err != nil {
-		return nil, err
-	}
 	h.field("Message-ID")
-	h.tok(token{s: "<" + id + ">"})
+	h.tok(token{s: "<" + strings.TrimSuffix(strings.TrimPrefix(m.MessageID, "<"), ">") + ">"})
 	h.end()
 	if m.Subject != "" {
 		s, _ := headerText("Subject", m.Subject)
-		h.unstructured("Subject", s)
+		h.unstructured("Subject", s, true)
 	}
 	h.field("MIME-Version")
 	h.tok(token{s: "1.0"})
 	h.end()
 	for _, f := range m.Header {
 		v, _ := headerText(f.Name, f.Value)
-		h.unstructured(f.Name, v)
+		h.unstructured(f.Name, v, false)
 	}
 	return h.b, h.err
 }
@@ -131,21 +152,6 @@ func (b *builder) list(h *headerBuf, name string, list []Address) {
 	h.field(name)
 	h.addressList(list)
 	h.end()
-}
-
-// messageID returns the caller's Message-ID or a new one on the From
-// domain.
-func (b *builder) messageID() (string, error) {
-	if id := b.m.MessageID; id != "" {
-		return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">"), nil
-	}
-	r, err := b.random(16)
-	if err != nil {
-		return "", err
-	}
-	addr := b.m.From.Addr
-	domain := asciiDomain(addr[strings.LastIndexByte(addr, '@')+1:])
-	return r + "@" + domain, nil
 }
 
 // body builds the MIME tree: mixed(alternative(text, related(html,
@@ -173,7 +179,7 @@ func (b *builder) body() (*part, error) {
 			}
 			rel = append(rel, p)
 		}
-		r, err := b.multipart("related", rel)
+		r, err := b.multipart("related", rel, relatedType(rel[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +206,7 @@ func (b *builder) mixed(alts []*part) (*part, error) {
 	case 1:
 		parts = append(parts, alts[0])
 	default:
-		p, err := b.multipart("alternative", alts)
+		p, err := b.multipart("alternative", alts, "")
 		if err != nil {
 			return nil, err
 		}
@@ -216,30 +222,39 @@ func (b *builder) mixed(alts []*part) (*part, error) {
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	return b.multipart("mixed", parts)
+	return b.multipart("mixed", parts, "")
 }
 
-// multipart makes a multipart/sub part around children. The boundary
-// starts with "=_", which neither quoted-printable nor base64 output can
-// hold, so it cannot occur in any encoded part.
-func (b *builder) multipart(sub string, children []*part) (*part, error) {
-	r, err := b.random(12)
-	if err != nil {
-		return nil, err
-	}
+// multipart makes a multipart/sub part around children, with a type
+// parameter when typ is not empty (RFC 2387 §3.1). The boundary starts
+// with "=_", which neither quoted-printable nor base64 output can hold, so
+// it cannot occur in any encoded part.
+func (b *builder) multipart(sub string, children []*part, typ string) (*part, error) {
 	b.nparts++
-	p := &part{boundary: "=_" + r + "_" + itoa(b.nparts), children: children}
+	p := &part{boundary: "=_" + b.m.boundarySeed + "_" + itoa(b.nparts), children: children}
 	p.header.field("Content-Type")
-	for _, t := range mediaTokens("multipart/"+sub, map[string]string{"boundary": p.boundary}) {
+	params := map[string]string{"boundary": p.boundary}
+	if typ != "" {
+		params["type"] = typ
+	}
+	for _, t := range mediaTokens("multipart/"+sub, params) {
 		p.header.tok(t)
 	}
 	p.header.end()
 	return p, nil
 }
 
+// relatedType returns the media type of the root of a multipart/related.
+func relatedType(root *part) string {
+	if root.boundary != "" {
+		return "multipart/alternative"
+	}
+	return root.mediatype
+}
+
 // textPart makes a text/plain or text/html body part.
 func (b *builder) textPart(field, mediatype, s string, r io.Reader) *part {
-	p := &part{field: field, text: true, str: s, reader: r}
+	p := &part{field: field, text: true, str: s, reader: r, mediatype: mediatype}
 	p.enc = encQP
 	if r == nil || b.forced != encAuto {
 		p.enc = chooseEncoding(b.forced, s)

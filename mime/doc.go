@@ -48,7 +48,7 @@
 // DKIM signing of a stream writes the message twice, once to hash it and
 // once to send it. Content given as a string, a []byte or an Open function
 // can be read again; an io.Reader cannot, and a second WriteTo of such a
-// message returns [ErrSourceConsumed]. Date and Message-ID should then be
-// fixed in the Message (or Now and Rand made repeatable) so that both
-// writes give the same bytes.
+// message returns [ErrSourceConsumed]. The first write stores the Date and
+// Message-ID it chose in the Message and keeps its MIME boundaries, so the
+// second write gives the same bytes.
 package mime

@@ -20,6 +20,7 @@ type headerBuf struct {
 	lineLen int  // octets on the current physical line
 	hasWord bool // the current line holds an encoded word
 	first   bool // no token written yet in this field's body
+	empty   bool // the last token was empty (a run of spaces)
 	err     error
 }
 
@@ -27,7 +28,7 @@ type headerBuf struct {
 func (h *headerBuf) field(name string) {
 	h.b = append(h.b, name...)
 	h.b = append(h.b, ':')
-	h.lineLen, h.hasWord, h.first = len(name)+1, false, true
+	h.lineLen, h.hasWord, h.first, h.empty = len(name)+1, false, true, false
 }
 
 // end finishes the current field.
@@ -38,14 +39,16 @@ func (h *headerBuf) end() {
 // tok appends one unbreakable token after a space, folding in front of
 // the space when the line would grow past its limit. The first token of
 // a field stays on the name's line unless it is an encoded word that does
-// not fit there.
+// not fit there. A fold is never put next to a run of spaces, since some
+// readers collapse the white space around a fold.
 func (h *headerBuf) tok(t token) {
 	limit := foldAt
 	if h.hasWord || t.word {
 		limit = foldAtWords
 	}
 	over := h.lineLen+1+len(t.s) > limit
-	if over && h.lineLen > 1 && (!h.first || t.word) {
+	canFold := h.lineLen > 1 && t.s != "" && !h.empty && (!h.first || t.word)
+	if over && canFold {
 		h.b = append(h.b, '\r', '\n')
 		h.lineLen, h.hasWord = 0, false
 	}
@@ -53,7 +56,7 @@ func (h *headerBuf) tok(t token) {
 	h.b = append(h.b, t.s...)
 	h.lineLen += 1 + len(t.s)
 	h.hasWord = h.hasWord || t.word
-	h.first = false
+	h.first, h.empty = false, t.s == ""
 	if h.lineLen > maxLine && h.err == nil {
 		h.err = &Error{Reason: "header line longer than 998 octets cannot be folded"}
 	}
@@ -73,8 +76,11 @@ func (h *headerBuf) words(text string) {
 
 // text appends unstructured text (RFC 5322 §3.2.5): as it is, split at
 // its spaces, when it is printable ASCII, otherwise as encoded words.
-func (h *headerBuf) text(s string) {
-	if needsEncoding(s) || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
+// With encodeLong, text with a run too long to fit a line is encoded
+// too, since encoded words can be broken anywhere.
+func (h *headerBuf) text(s string, encodeLong bool) {
+	long := encodeLong && longestRun(s) > maxLine-h.lineLen-1
+	if long || needsEncoding(s) || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
 		h.words(s)
 		return
 	}
@@ -98,9 +104,18 @@ func (h *headerBuf) addressList(list []Address) {
 	}
 }
 
-// unstructured writes a whole field of unstructured text.
-func (h *headerBuf) unstructured(name, value string) {
+// unstructured writes a whole field of unstructured text; see text.
+func (h *headerBuf) unstructured(name, value string, encodeLong bool) {
 	h.field(name)
-	h.text(value)
+	h.text(value, encodeLong)
 	h.end()
+}
+
+// longestRun returns the length of the longest run of s without a space.
+func longestRun(s string) int {
+	n := 0
+	for _, w := range strings.Split(s, " ") {
+		n = max(n, len(w))
+	}
+	return n
 }

@@ -12,6 +12,11 @@ import (
 // Message is a mail message to be written as RFC 5322 / MIME bytes by
 // [Message.WriteTo]. The zero value is not writable (From is required);
 // every other field may stay zero.
+//
+// The first WriteTo fixes what it chose (Date, MessageID and the MIME
+// boundaries), so that writing the same Message again gives the same bytes,
+// as DKIM signing of a stream needs. A Message must not be written from
+// two goroutines at once.
 type Message struct {
 	// From is the author (RFC 5322 §3.6.2). Required.
 	From Address
@@ -26,10 +31,12 @@ type Message struct {
 	// first, so setting Subject to EncodeHeader(s) is the same as s. Empty
 	// means no Subject field.
 	Subject string
-	// Date is the origination date; zero means Now().
+	// Date is the origination date; zero means Now(), which the first
+	// WriteTo stores here.
 	Date time.Time
 	// MessageID is the Message-ID without angle brackets ("left@right");
-	// empty means one is generated from Rand on the From domain.
+	// empty means one is generated from Rand on the From domain, which the
+	// first WriteTo stores here.
 	MessageID string
 
 	// Text and HTML are the bodies, as a string or as a reader that is read
@@ -82,6 +89,9 @@ type Message struct {
 
 	// consumed is set once a write has read a single-use reader.
 	consumed bool
+	// boundarySeed is the random part of the MIME boundaries, chosen by
+	// the first write.
+	boundarySeed string
 }
 
 // Field is one header field.

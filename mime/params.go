@@ -13,12 +13,13 @@ import (
 const maxParamTok = 72
 
 // paramTokens renders a media-type or disposition parameter. A short
-// ASCII value is a token or a quoted string; anything else uses RFC 2231
+// ASCII value is a token or a quoted string (always quoted for file
+// names, which some readers expect); anything else uses RFC 2231
 // extended values in UTF-8, split into numbered continuations that never
 // cut a character or a %XX escape.
 func paramTokens(key, value string) []token {
 	if isASCII(value) && !hasControl(value) && len(key)+len(value)+3 <= maxParamTok {
-		if isToken(value) {
+		if isToken(value) && key != "name" && key != "filename" {
 			return []token{{s: key + "=" + value}}
 		}
 		return []token{{s: key + "=" + quoteString(value)}}
