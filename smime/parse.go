@@ -56,6 +56,9 @@ func splitHeader(b []byte) ([]rawField, []byte, error) {
 			return nil, nil, formatErrorf("no empty line between header and body")
 		}
 		rest = next
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return nil, nil, formatErrorf("header line %q has a bare CR", truncate(line))
+		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if len(fields) == 0 {
 				return nil, nil, formatErrorf("header starts with a continuation line")
@@ -109,7 +112,7 @@ func splitMultipart(body []byte, boundary string) (*multipart, error) {
 		}
 		close, isDelim := delimiter(line, dash)
 		if isDelim {
-			end := lineBreakStart(body, pos)
+			end := max(lineBreakStart(body, pos), start)
 			if start < 0 {
 				m.preamble = body[:end]
 			} else {
