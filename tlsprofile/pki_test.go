@@ -115,7 +115,7 @@ func (s leafSpec) make(t testing.TB) tls.Certificate {
 		NotBefore:    s.notBefore,
 		NotAfter:     s.notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
 	if len(s.names) > 0 {
 		tmpl.Subject.CommonName = s.names[0]

@@ -110,8 +110,11 @@ func classify(err error, host string, leaf *x509.Certificate, now time.Time) *Ce
 	return certError(ReasonInvalid, host, leaf, err)
 }
 
+// selfSigned reports whether c is signed by its own key; unlike
+// CheckSignatureFrom this does not require c to be a CA.
 func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func certError(r Reason, host string, leaf *x509.Certificate, err error) *CertificateError {
