@@ -306,3 +306,33 @@ func readOK(t *testing.T, addr string, cfg *tls.Config) error {
 	}
 	return nil
 }
+
+func TestForceVersion(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		profile  Profile
+		min, max uint16
+	}{
+		{"", Default, tls.VersionTLS12, tls.VersionTLS13},
+		{"1.0", Legacy, tls.VersionTLS10, tls.VersionTLS10},
+		{"1.1", Legacy, tls.VersionTLS11, tls.VersionTLS11},
+		{"1.2", Default, tls.VersionTLS12, tls.VersionTLS12},
+		{"TLS1.3", Default, tls.VersionTLS13, tls.VersionTLS13},
+	}
+	for _, tt := range tests {
+		var o Options
+		if err := o.ForceVersion(tt.in); err != nil {
+			t.Fatalf("ForceVersion(%q): %v", tt.in, err)
+		}
+		cfg, err := Config(&o)
+		if err != nil || o.Profile != tt.profile || cfg.MinVersion != tt.min || cfg.MaxVersion != tt.max {
+			t.Errorf("ForceVersion(%q): profile %v versions %#x-%#x %v, want %v %#x-%#x",
+				tt.in, o.Profile, cfg.MinVersion, cfg.MaxVersion, err, tt.profile, tt.min, tt.max)
+		}
+	}
+	var o Options
+	if err := o.ForceVersion("1.4"); err == nil || !strings.HasPrefix(err.Error(), "tlsprofile: TLSVersion") {
+		t.Errorf("ForceVersion(1.4) = %v", err)
+	}
+}

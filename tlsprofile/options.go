@@ -2,7 +2,10 @@
 
 package tlsprofile
 
-import "time"
+import (
+	"crypto/tls"
+	"time"
+)
 
 // Options says what a caller wants from TLS. The zero value (and a nil
 // *Options) gives the [Default] profile with policy [Verify] and the
@@ -57,4 +60,25 @@ type Options struct {
 	// Now returns the time certificates are checked at; nil means
 	// time.Now.
 	Now func() time.Time
+}
+
+// ForceVersion sets o to use exactly TLS version v ("1.0" to "1.3"), as
+// the classic TLSVersion property did: TLSVersion = "1.0" forces TLS 1.0
+// for an old server. For "1.0" and "1.1" it also selects [Legacy], since
+// servers stuck at those versions rarely offer anything but the suites
+// only Legacy allows. The empty string changes nothing and keeps the
+// default: TLS 1.2 minimum, 1.3 preferred.
+func (o *Options) ForceVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	n, err := ParseVersion(v)
+	if err != nil {
+		return fieldError("TLSVersion", err)
+	}
+	if n < tls.VersionTLS12 {
+		o.Profile = Legacy
+	}
+	o.MinVersion, o.MaxVersion = VersionName(n), VersionName(n)
+	return nil
 }
