@@ -152,9 +152,14 @@ func ForHost(cfg *tls.Config, addr string) *tls.Config {
 // Client runs a client handshake on conn with cfg, bounded by ctx, and
 // returns the TLS connection. A refused server certificate is a
 // *[CertificateError], also when cfg did not come from [Config]; any other
-// handshake failure is a *[HandshakeError] listing what was offered. On
+// handshake failure is a *[HandshakeError] listing what was offered. A nil
+// cfg is an empty config, which crypto/tls refuses for want of a
+// ServerName; pass it through [ForHost] first. On
 // error the caller still owns conn and should close it.
 func Client(ctx context.Context, conn net.Conn, cfg *tls.Config) (*tls.Conn, error) {
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
 	tc := tls.Client(conn, cfg)
 	err := tc.HandshakeContext(ctx)
 	if err == nil {

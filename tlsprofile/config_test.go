@@ -336,3 +336,17 @@ func TestForceVersion(t *testing.T) {
 		t.Errorf("ForceVersion(1.4) = %v", err)
 	}
 }
+
+// TestClientNilConfig: an empty config fails before any ClientHello with
+// a typed error instead of a panic.
+func TestClientNilConfig(t *testing.T) {
+	t.Parallel()
+	addr := certServer(t, leafSpec{names: []string{testHost}}.make(t))
+	for _, cfg := range []*tls.Config{nil, {}} {
+		_, err := dial(t, addr, cfg)
+		var he *HandshakeError
+		if !errors.As(err, &he) || !strings.Contains(err.Error(), "ServerName") {
+			t.Errorf("dial with %v: %v, want *HandshakeError about ServerName", cfg, err)
+		}
+	}
+}

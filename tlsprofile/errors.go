@@ -81,7 +81,11 @@ func (e *CertificateError) Error() string {
 	fmt.Fprintf(&b, "tlsprofile: server certificate for %q refused: %s", e.Host, e.Reason)
 	switch e.Reason {
 	case ReasonHostname:
-		fmt.Fprintf(&b, " (certificate names %s)", strings.Join(e.Names, ", "))
+		names := strings.Join(e.Names, ", ")
+		if names == "" {
+			names = "no host"
+		}
+		fmt.Fprintf(&b, " (certificate names %s)", names)
 	case ReasonExpired:
 		fmt.Fprintf(&b, " (not after %s)", e.NotAfter.UTC().Format(time.RFC3339))
 	case ReasonNotYetValid:
