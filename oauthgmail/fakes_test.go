@@ -154,6 +154,8 @@ func (f *fakeAS) invalidGrant(w http.ResponseWriter, what string) {
 	f.badGrants++
 	w.WriteHeader(http.StatusBadRequest)
 	switch {
+	case f.shape == "microsoft" && what == "refresh":
+		fmt.Fprint(w, `{"error":"invalid_grant","error_description":"AADSTS700082: The refresh token has expired due to inactivity.","error_codes":[700082]}`)
 	case f.shape == "microsoft":
 		fmt.Fprint(w, `{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.","error_codes":[54005]}`)
 	case what == "code":
