@@ -373,9 +373,11 @@ type sizeReader struct {
 
 func (s *sizeReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
-	s.n += int64(n)
-	if s.n > s.max {
+	if s.n+int64(n) > s.max {
+		n = int(s.max - s.n)
+		s.n = s.max + 1
 		return n, &tooLarge{max: s.max}
 	}
+	s.n += int64(n)
 	return n, err
 }

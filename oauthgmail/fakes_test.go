@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // fakeAS is an authorization server shaped like Google's or Microsoft's
@@ -221,3 +223,5 @@ func mustNotContain(t *testing.T, where, s string, secrets ...string) {
 		}
 	}
 }
+
+type oauth2Token = oauth2.Token
