@@ -68,9 +68,15 @@ func parseOAuthError(mech string, challenge []byte) *OAuthError {
 // jsonText returns a JSON string's value, or a number's text (some servers
 // send "status":401), and "" for anything else.
 func jsonText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
+	if len(raw) == 0 {
+		return ""
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		return ""
 	}
 	var n json.Number
 	if json.Unmarshal(raw, &n) == nil {

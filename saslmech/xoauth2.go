@@ -29,7 +29,10 @@ func (x *xoauth2) check() error {
 }
 
 func (x *xoauth2) message() []byte {
-	return []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01")
+	b := make([]byte, 0, len("user=\x01auth=Bearer \x01\x01")+len(x.user)+len(x.token))
+	b = append(append(b, "user="...), x.user...)
+	b = append(append(b, "\x01auth=Bearer "...), x.token...)
+	return append(b, "\x01\x01"...)
 }
 
 // Start returns the XOAUTH2 string as the initial response.
