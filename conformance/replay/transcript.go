@@ -34,6 +34,10 @@ const (
 	// Stall stops answering for a while or until the client hangs up
 	// ("@stall" or "@stall 2s").
 	Stall
+	// Repeat writes Go-quoted bytes Count times, streamed ("@repeat N
+	// text"), for floods such as an endless multi-line reply. A client
+	// that hangs up during the flood ends the dialogue without error.
+	Repeat
 )
 
 // Step is one line of a transcript.
@@ -42,6 +46,7 @@ type Step struct {
 	Text string         // Send, Expect: the line without prefix; Raw: the bytes
 	re   *regexp.Regexp // Expect: the line with placeholders compiled
 	Wait time.Duration  // Stall: how long (0 = until the client hangs up)
+	Count int           // Repeat: how many times Text is written
 	Line int            // line number in the transcript file
 }
 
@@ -152,6 +157,17 @@ func (t *Transcript) parseDirective(line string, n int) error {
 			return fmt.Errorf("@raw wants a Go-quoted string: %v", err)
 		}
 		t.add(Step{Op: Raw, Text: s, Line: n})
+	case "repeat":
+		count, text, _ := strings.Cut(arg, " ")
+		c, err := strconv.Atoi(count)
+		if err != nil || c < 1 {
+			return fmt.Errorf("@repeat wants a positive count, got %q", count)
+		}
+		s, err := strconv.Unquote(strings.TrimSpace(text))
+		if err != nil || s == "" {
+			return fmt.Errorf("@repeat wants a non-empty Go-quoted string")
+		}
+		t.add(Step{Op: Repeat, Text: s, Count: c, Line: n})
 	case "flush":
 		t.add(Step{Op: Flush, Line: n})
 	case "starttls":
