@@ -42,12 +42,12 @@ const (
 
 // Step is one line of a transcript.
 type Step struct {
-	Op   Op
-	Text string         // Send, Expect: the line without prefix; Raw: the bytes
-	re   *regexp.Regexp // Expect: the line with placeholders compiled
-	Wait time.Duration  // Stall: how long (0 = until the client hangs up)
-	Count int           // Repeat: how many times Text is written
-	Line int            // line number in the transcript file
+	Op    Op
+	Text  string         // Send, Expect: the line without prefix; Raw: the bytes
+	re    *regexp.Regexp // Expect: the line with placeholders compiled
+	Wait  time.Duration  // Stall: how long (0 = until the client hangs up)
+	Count int            // Repeat: how many times Text is written
+	Line  int            // line number in the transcript file
 }
 
 // Transcript is a parsed transcript: settings from its header lines and the
