@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Op is the kind of one step of a transcript.
@@ -130,6 +131,9 @@ func (t *Transcript) parseLine(line string, n int) error {
 		if text == "<data>" {
 			t.add(Step{Op: ExpectData, Line: n})
 			return nil
+		}
+		if !utf8.ValidString(text) {
+			return fmt.Errorf("client line is not valid UTF-8; write 8-bit octets with <any>")
 		}
 		t.add(Step{Op: Expect, Text: text, re: compile(text), Line: n})
 	case strings.HasPrefix(line, "@"):
