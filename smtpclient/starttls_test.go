@@ -358,4 +358,3 @@ func withMaxVersion(c *tls.Config, v uint16) *tls.Config {
 	c.MinVersion, c.MaxVersion = tls.VersionTLS10, v
 	return c
 }
-
