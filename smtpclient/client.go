@@ -53,10 +53,6 @@ type Client struct {
 
 	block []byte // first block of a message, allocated on first use
 	chunk []byte // BDAT chunk buffer, allocated on first use
-
-	// onTLSSwitch, when set by tests, sees the number of unread bytes at
-	// the moment the connection switches to TLS.
-	onTLSSwitch func(buffered int)
 }
 
 // newConn wraps conn without any exchange.

@@ -9,7 +9,7 @@ import (
 )
 
 // maxLine is the longest text line in octets, CRLF excluded (RFC 5321
-// section 4.5.3.1.6); a dot added by dot-stuffing counts.
+// section 4.5.3.1.6); a dot added by dot-stuffing does not count.
 const maxLine = 998
 
 // bodyEncoder puts a message on the wire as SMTP requires (SECURITY rule
@@ -83,7 +83,6 @@ func (e *bodyEncoder) encode(p []byte) error {
 					return err
 				}
 				start = i
-				e.lineLen = 1
 			}
 		}
 		rest := p[i:]
