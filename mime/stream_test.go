@@ -11,11 +11,12 @@ import (
 	"testing"
 )
 
-// genReader yields n pseudo-random octets without holding them, and
-// samples the heap every step octets.
+// genReader yields n octets, repeating a 64 KiB random block, without
+// holding them, and samples the heap every step octets.
 type genReader struct {
 	left, step, next int64
-	rng              *rand.ChaCha8
+	block            []byte
+	off              int
 	sample           func()
 }
 
@@ -26,7 +27,11 @@ func (g *genReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > g.left {
 		p = p[:g.left]
 	}
-	g.rng.Read(p)
+	for i := 0; i < len(p); {
+		n := copy(p[i:], g.block[g.off:])
+		i += n
+		g.off = (g.off + n) % len(g.block)
+	}
 	g.left -= int64(len(p))
 	if g.next -= int64(len(p)); g.next <= 0 {
 		g.sample()
@@ -56,12 +61,14 @@ func TestStreamHeapGrowth(t *testing.T) {
 		runtime.ReadMemStats(&cur)
 		peak = max(peak, cur.HeapAlloc)
 	}
+	block := make([]byte, 64<<10)
+	rand.NewChaCha8([32]byte{1}).Read(block)
 	m := baseMessage()
 	m.Text = ""
-	m.TextReader = &genReader{left: textSize, step: 4 << 20, next: 4 << 20,
-		rng: rand.NewChaCha8([32]byte{1}), sample: sample}
+	text := []byte(strings.Repeat("Some text, with ümlauts and a = sign.\n", 1700))
+	m.TextReader = &genReader{left: textSize, step: 4 << 20, next: 4 << 20, block: text, sample: sample}
 	m.Attachments = []Attachment{{Filename: "big.bin", Reader: &genReader{left: attSize, step: 8 << 20,
-		next: 8 << 20, rng: rand.NewChaCha8([32]byte{2}), sample: sample}}}
+		next: 8 << 20, block: block, sample: sample}}}
 	var out countingDiscard
 	n, err := m.WriteTo(&out)
 	if err != nil {
