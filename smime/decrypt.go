@@ -27,18 +27,20 @@ func Decrypt(msg io.Reader, cert *x509.Certificate, key crypto.PrivateKey) ([]by
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case m.contentType.Equal(oidAuthEnvelopedData):
-		return nil, fmt.Errorf("%w: authEnveloped-data (RFC 5083, AES-GCM)", ErrUnsupported)
-	case !m.contentType.Equal(pkcs7.OIDEnvelopedData) || m.detached != nil:
+	auth := m.contentType.Equal(oidAuthEnvelopedData)
+	if m.detached != nil || !auth && !m.contentType.Equal(pkcs7.OIDEnvelopedData) {
 		return nil, fmt.Errorf("%w: CMS content is %s", ErrNotEncrypted, contentTypeName(m.contentType))
+	}
+	dec, ok := key.(crypto.Decrypter)
+	if !ok {
+		return nil, fmt.Errorf("%w: private key type %T", ErrUnsupported, key)
+	}
+	if auth {
+		return openGCM(m.der, cert, dec)
 	}
 	p7, err := pkcs7.Parse(m.der)
 	if err != nil {
 		return nil, formatErrorf("CMS enveloped-data: %v", err)
-	}
-	if _, ok := key.(crypto.Decrypter); !ok {
-		return nil, fmt.Errorf("%w: private key type %T", ErrUnsupported, key)
 	}
 	out, err := p7.Decrypt(cert, key)
 	if err != nil {

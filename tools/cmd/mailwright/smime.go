@@ -30,7 +30,7 @@ const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags
 
   sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
            [--opaque] [--hash sha256|sha384|sha512]
-  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128]
+  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm]
            [signing flags as for sign: sign first, then encrypt]
   verify   [--ca FILE]  (default: system roots); prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
@@ -155,13 +155,14 @@ func smimeEncrypt(e *env, args []string) error {
 	var opaque bool
 	fs := newFlagSet(e, "encrypt")
 	fs.Var(&to, "to", "recipient's PEM certificate (repeat for more recipients)")
-	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256 or aes128 (CBC)")
+	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256, aes128 (CBC), aes128gcm or aes256gcm")
 	k.register(fs, "sign-cert")
 	fs.BoolVar(&opaque, "opaque", false, "when signing, sign opaquely")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	c, ok := map[string]smime.Cipher{"aes256": smime.AES256CBC, "aes128": smime.AES128CBC}[cipher]
+	c, ok := map[string]smime.Cipher{"aes256": smime.AES256CBC, "aes128": smime.AES128CBC,
+		"aes128gcm": smime.AES128GCM, "aes256gcm": smime.AES256GCM}[cipher]
 	if !ok {
 		return &exitError{code: 2, err: fmt.Errorf("unknown --cipher %q", cipher)}
 	}

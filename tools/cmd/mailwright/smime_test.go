@@ -145,7 +145,13 @@ func TestSMIMEVerifyTampered(t *testing.T) {
 
 func TestSMIMEEncryptDecrypt(t *testing.T) {
 	p := cliPKI(t)
-	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"], "--cipher", "aes128")
+	for _, c := range []string{"aes128", "aes256gcm"} {
+		t.Run(c, func(t *testing.T) { testEncryptDecrypt(t, p, c) })
+	}
+}
+
+func testEncryptDecrypt(t *testing.T, p map[string]string, cipher string) {
+	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"], "--cipher", cipher)
 	if !bytes.Contains(enc, []byte("smime-type=enveloped-data")) || bytes.Contains(enc, []byte("Gr=C3")) {
 		t.Fatalf("encrypted message: %q", enc)
 	}
