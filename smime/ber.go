@@ -2,8 +2,6 @@
 
 package smime
 
-
-
 var errBER = formatErrorf("bad BER encoding")
 
 // maxBERDepth bounds the nesting of BER elements.
@@ -128,4 +126,3 @@ func derLength(n int) []byte {
 	}
 	return append([]byte{0x80 | byte(len(b))}, b...)
 }
-
