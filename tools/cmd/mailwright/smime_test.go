@@ -152,7 +152,7 @@ func TestSMIMEEncryptDecrypt(t *testing.T) {
 
 func testEncryptDecrypt(t *testing.T, p map[string]string, cipher string) {
 	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"], "--cipher", cipher)
-	if !bytes.Contains(bytes.ToLower(enc), []byte("enveloped-data; name=")) || bytes.Contains(enc, []byte("Gr=C3")) {
+	if !bytes.Contains(bytes.ToLower(enc), []byte("enveloped-data;")) || bytes.Contains(enc, []byte("Gr=C3")) {
 		t.Fatalf("encrypted message: %q", enc)
 	}
 	dec := cliOK(t, enc, "smime", "decrypt", "--cert", p["bob.pem"], "--key", p["bob.key"])
