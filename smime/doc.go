@@ -15,6 +15,7 @@
 //     github.com/smallstep/pkcs7)
 //   - RFC 1847, multipart/signed
 //   - RFC 3565, AES-CBC in CMS
+//   - RFC 5083 and RFC 5084, AuthEnvelopedData with AES-GCM
 //   - RFC 7292, PKCS #12 (through software.sslmate.com/src/go-pkcs12)
 //
 // # Entities
@@ -40,7 +41,18 @@
 //
 // # Security
 //
-// Encryption uses AES-256-CBC (or AES-128-CBC) with RSA PKCS #1 v1.5 key
+// Encryption uses AES-256-CBC by default with RSA PKCS #1 v1.5 key
 // transport, which Outlook, Thunderbird and OpenSSL all read. CBC content
-// is not authenticated: sign before encrypting when integrity matters.
+// is not authenticated: sign before encrypting when integrity matters, or
+// choose [AES256GCM] when the recipients' clients read authEnveloped-data.
+// Decrypting GCM content uses implicit rejection for the RSA step, so a
+// wrong key and a forged key look alike.
 package smime
+
+// BUG(mailwright): The signing-time attribute always comes from the system
+// clock; github.com/smallstep/pkcs7 offers no way to set it, so signatures
+// cannot be reproduced byte for byte.
+
+// BUG(mailwright): Encryption uses RSA key transport only; recipients with
+// EC certificates (ECDH key agreement, RFC 5753) are refused with a
+// CertificateError.

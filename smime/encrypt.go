@@ -27,8 +27,8 @@ const (
 	AES128CBC
 	// AES128GCM is AES-128 in GCM mode in authEnveloped-data (RFC 5083,
 	// RFC 5084), which RFC 8551 §2.7 requires receivers to support.
-	// Authenticated, but older clients (Outlook before its GCM support,
-	// Thunderbird before 115) cannot read it.
+	// Authenticated, but older Outlook and Thunderbird versions cannot
+	// read it.
 	AES128GCM
 	// AES256GCM is AES-256 in GCM mode in authEnveloped-data, the
 	// SHOULD+ cipher of RFC 8551 §2.7, with the same reach as AES128GCM.
