@@ -12,16 +12,18 @@ import (
 	"github.com/smallstep/pkcs7"
 )
 
-// Decrypt decrypts an S/MIME enveloped-data message or entity (msg may be
-// a whole message; only its Content-* fields are read) with the
-// recipient's certificate and RSA private key, and returns the decrypted
-// MIME entity. The result of a signed-then-encrypted message is a signed
-// entity that [Verify] reads.
+// Decrypt decrypts an S/MIME enveloped-data (AES-CBC, 3DES) or
+// authEnveloped-data (AES-GCM) message or entity (msg may be a whole
+// message; only its Content-* fields are read) with the recipient's
+// certificate and RSA private key, and returns the decrypted MIME entity.
+// The result of a signed-then-encrypted message is a signed entity that
+// [Verify] reads.
 //
 // Errors: [ErrNotRecipient] when the message was not encrypted for cert,
-// [ErrDecrypt] when key does not open it, [ErrNotEncrypted] for anything
-// else than enveloped-data, [ErrUnsupported] for authEnveloped-data
-// (AES-GCM) and unknown algorithms.
+// [ErrDecrypt] when key does not open it (or GCM content fails its
+// authentication), [ErrNotEncrypted] for anything else than
+// enveloped-data or authEnveloped-data, [ErrUnsupported] for unknown
+// algorithms and for GCM content whose key is wrapped with RSA-OAEP.
 func Decrypt(msg io.Reader, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
 	m, err := readMessage(msg)
 	if err != nil {
