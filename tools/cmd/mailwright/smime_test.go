@@ -198,19 +198,6 @@ func TestSMIMEUsageErrors(t *testing.T) {
 	}
 }
 
-func TestSplitMessage(t *testing.T) {
-	outer, entity, err := splitMessage([]byte("Subject: a\n b\nContent-Type: text/plain\nMime-Version: 1.0\nX: y\n\nbody\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(outer) != "Subject: a\r\n b\r\nX: y\r\n" || string(entity) != "Content-Type: text/plain\r\n\r\nbody\n" {
-		t.Errorf("splitMessage = %q, %q", outer, entity)
-	}
-	if _, _, err := splitMessage([]byte("Subject: no body")); err == nil {
-		t.Error("splitMessage without an empty line succeeded")
-	}
-}
-
 func TestSMIMEPFX(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
 		if os.Getenv("MAILPEERS") == "1" {
