@@ -69,7 +69,11 @@ func prepare(b []byte, depth int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return assemble(fields, newCTE, body), nil
+	head := header(fields, newCTE)
+	if len(head)+len(body) == len(b) && bytes.HasPrefix(b, head) && bytes.Equal(b[len(head):], body) {
+		return b, nil // already canonical: no copy
+	}
+	return append(head, body...), nil
 }
 
 // prepareComposite handles a multipart or message entity, whose transfer
@@ -184,25 +188,27 @@ func prepareLeaf(mediatype, cte string, body []byte) ([]byte, string, error) {
 	return body, "", nil
 }
 
-// assemble writes the header fields, replacing or adding
-// Content-Transfer-Encoding when cte is set, then the body.
-func assemble(fields []rawField, cte string, body []byte) []byte {
-	var out bytes.Buffer
+// header writes the header fields and the empty line after them,
+// replacing or adding Content-Transfer-Encoding when cte is set.
+func header(fields []rawField, cte string) []byte {
+	n := 64
+	for _, f := range fields {
+		n += len(f.raw)
+	}
+	out := make([]byte, 0, n)
 	done := cte == ""
 	for _, f := range fields {
 		if !done && strings.EqualFold(f.name, "Content-Transfer-Encoding") {
-			out.WriteString(f.name + ": " + cte + "\r\n")
+			out = append(out, f.name+": "+cte+"\r\n"...)
 			done = true
 			continue
 		}
-		out.Write(f.raw)
+		out = append(out, f.raw...)
 	}
 	if !done {
-		out.WriteString("Content-Transfer-Encoding: " + cte + "\r\n")
+		out = append(out, "Content-Transfer-Encoding: "+cte+"\r\n"...)
 	}
-	out.WriteString("\r\n")
-	out.Write(body)
-	return out.Bytes()
+	return append(out, "\r\n"...)
 }
 
 func is7bit(b []byte) bool {
@@ -257,18 +263,20 @@ func decodeBase64(b []byte) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(string(clean))
 }
 
-// encodeBase64 encodes b in lines of 76 characters, each ending in CRLF.
+// encodeBase64 encodes b in lines of 76 characters, each ending in CRLF,
+// straight into a buffer of the final size.
 func encodeBase64(b []byte) []byte {
-	enc := base64.StdEncoding.EncodeToString(b)
-	out := make([]byte, 0, len(enc)+len(enc)/76*2+2)
-	for len(enc) > 76 {
-		out = append(out, enc[:76]...)
-		out = append(out, "\r\n"...)
-		enc = enc[76:]
-	}
-	if len(enc) > 0 {
-		out = append(out, enc...)
-		out = append(out, "\r\n"...)
+	const lineBytes = 57 // 76 characters
+	lines := (len(b) + lineBytes - 1) / lineBytes
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(b))+2*lines)
+	o := 0
+	for len(b) > 0 {
+		n := min(len(b), lineBytes)
+		base64.StdEncoding.Encode(out[o:], b[:n])
+		o += base64.StdEncoding.EncodedLen(n)
+		out[o], out[o+1] = '\r', '\n'
+		o += 2
+		b = b[n:]
 	}
 	return out
 }

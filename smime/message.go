@@ -48,7 +48,7 @@ func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if p.Signer == nil && len(p.Recipients) == 0 {
 		return errors.New("smime: Protector needs a Signer or Recipients")
 	}
-	b, err := io.ReadAll(msg)
+	b, err := readAll(msg)
 	if err != nil {
 		return fmt.Errorf("smime: read message: %w", err)
 	}
