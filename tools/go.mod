@@ -1,6 +1,6 @@
 module github.com/mailwright/mailwright/tools
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/mailwright/mailwright/smtpclient v0.0.0
@@ -14,8 +14,10 @@ require (
 )
 
 require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
 	github.com/smallstep/pkcs7 v0.2.3 // indirect
-	golang.org/x/crypto v0.11.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )
 
