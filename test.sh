@@ -1,18 +1,43 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Runs every test of every module: vet, gofmt, tests with the race detector,
-# once in the workspace and once per module alone (GOWORK=off).
-# Environment: MAILPEERS=1 makes the real-server tier mandatory (CI sets it).
-set -euo pipefail
+# Usage: ./test.sh
+#
+# Runs every check of every module: gofmt, go vet and the tests with the race
+# detector in the workspace (go.work), then each module alone (GOWORK=off:
+# build, vet, test) and a `go mod tidy` check. Exits non-zero if anything
+# fails, after running everything.
+#
+# Environment: MAILPEERS=1 makes the real-server tier mandatory (CI sets it;
+# see peers/README.md). Without it, tests that need the peers skip when they
+# are not running.
+set -uo pipefail
 cd "$(dirname "$0")"
 export PATH="/usr/local/go/bin:$PATH"
 mods=$(find . -name go.mod -not -path './.git/*' -printf '%h\n' | sed 's#^\./##' | sort)
-fail=0
+failed=()
+fail() { failed+=("$1"); echo "FAIL: $1"; }
+
 bad=$(gofmt -l $mods)
-if [ -n "$bad" ]; then echo "gofmt: needs formatting:"; echo "$bad"; fail=1; fi
+if [ -n "$bad" ]; then
+  echo "gofmt -l:"
+  echo "$bad"
+  fail gofmt
+fi
+
 for m in $mods; do
   echo "== $m"
-  (cd "$m" && go vet ./... && go test -race -shuffle=on -count=1 ./...) || fail=1
-  (cd "$m" && GOWORK=off go build ./... && GOWORK=off go vet ./...) || { echo "$m: fails with GOWORK=off"; fail=1; }
+  (cd "$m" && go vet ./...) || fail "$m: go vet"
+  (cd "$m" && go test -race -shuffle=on -count=1 ./...) || fail "$m: go test -race"
+  (cd "$m" && GOWORK=off go build ./... && GOWORK=off go vet ./... && GOWORK=off go test ./...) ||
+    fail "$m: GOWORK=off"
+  (cd "$m" && GOWORK=off go mod tidy -diff > /dev/null 2>&1) || {
+    (cd "$m" && GOWORK=off go mod tidy -diff) || true
+    fail "$m: go mod tidy changes go.mod/go.sum"
+  }
 done
-[ "$fail" = 0 ] && echo "test.sh: all modules passed" || { echo "test.sh: FAILED"; exit 1; }
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test.sh: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "test.sh: all $(echo "$mods" | wc -w) modules passed"

@@ -1,4 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Package dkim signs and verifies DomainKeys Identified Mail (RFC 6376).
+// Package dkim implements DomainKeys Identified Mail signatures: signing any
+// message bytes in one streaming pass, and verifying them for tools and
+// tests.
+//
+// Standards covered:
+//
+//   - RFC 6376: DKIM signatures, the simple and relaxed canonicalizations,
+//     the DKIM-Signature header field and the DNS key record.
+//   - RFC 8301: rsa-sha1 is refused by the verifier unless allowed, and RSA
+//     keys shorter than 1024 bits fail.
+//   - RFC 8463: ed25519-sha256 signatures and their raw key form.
+//
+// # Signing
+//
+// A [Signer] is an [io.WriteCloser]: write the message to it once, close it,
+// then prepend [Signer.Signature] to the message. The header block is
+// buffered (it is small); the body is canonicalized and hashed as it
+// arrives and no copy of it is kept, so the memory used does not depend on
+// the size of the body. Several signatures (for instance one RSA and one
+// Ed25519) can be made in the same pass with [NewMultiSigner]. [Sign] wraps
+// the whole exchange for a message that is in a reader.
+//
+// # Line endings
+//
+// DKIM is defined on CRLF lines. A message fed with bare LF or bare CR line
+// endings, or a mix, is hashed as if each bare LF and each bare CR were a
+// CRLF (RFC 6376 section 5.3). The caller must then send exactly those
+// normalized bytes: [NewCRLFWriter] produces them, and [Sign] writes them.
+//
+// # Verification
+//
+// [Verify] checks every DKIM-Signature field of a message and returns one
+// [Verification] per signature. Keys are looked up through a [TXTResolver]:
+// a [net.Resolver], or [TXTRecords] loaded from a file. Failures are
+// reported as [*Error] values that say whether they are temporary.
+//
+// # Keys
+//
+// [LoadKey] reads PEM (PKCS#1 and PKCS#8) and the RFC 8463 raw Ed25519
+// seed, [LoadPKCS12] a .pfx/.p12 file. [Record] gives the DNS TXT record to
+// publish for a public key.
 package dkim

@@ -1,4 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Package smime produces and reads S/MIME (RFC 8551) messages.
+// Package smime implements S/MIME version 4.0 signing and encryption of
+// MIME entities, and the verification and decryption that tools and tests
+// need.
+//
+// Standards covered:
+//   - RFC 8551, S/MIME 4.0 message specification: multipart/signed
+//     (§3.5.3), application/pkcs7-mime signed-data (§3.5.2) and
+//     enveloped-data (§3.3), sign-then-encrypt (§3.6), canonicalization
+//     (§3.1), the signing-time and SMIMECapabilities attributes (§2.5)
+//   - RFC 8550, S/MIME 4.0 certificate handling: key usage and extended
+//     key usage (§4.4)
+//   - RFC 5652, Cryptographic Message Syntax (through
+//     github.com/smallstep/pkcs7)
+//   - RFC 1847, multipart/signed
+//   - RFC 3565, AES-CBC in CMS
+//   - RFC 7292, PKCS #12 (through software.sslmate.com/src/go-pkcs12)
+//
+// # Entities
+//
+// [Sign], [Encrypt] and [SignAndEncrypt] take a MIME entity: its Content-*
+// header fields, an empty line and the body, such as
+// "Content-Type: text/plain\r\n\r\nhello\r\n". They return an [*Entity]
+// whose header fields a message builder puts in the message header in
+// place of the entity's own Content-* fields, with MIME-Version: 1.0.
+//
+// The input is first brought into canonical form: CRLF line ends, every
+// part 7-bit, 8-bit text re-encoded as quoted-printable and binary content
+// as base64 in 76-column lines. What is signed is what is sent, so the
+// signature survives relays and DKIM signing.
+//
+// # Errors
+//
+// A changed body gives [ErrDigestMismatch]; a signing, signer or recipient
+// certificate that is expired, not for email protection or untrusted
+// gives a [*CertificateError]; a message not encrypted for the
+// certificate gives [ErrNotRecipient], a wrong key [ErrDecrypt]; input that
+// is not a MIME entity gives a [*FormatError].
+//
+// # Security
+//
+// Encryption uses AES-256-CBC (or AES-128-CBC) with RSA PKCS #1 v1.5 key
+// transport, which Outlook, Thunderbird and OpenSSL all read. CBC content
+// is not authenticated: sign before encrypting when integrity matters.
 package smime

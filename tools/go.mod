@@ -13,6 +13,12 @@ require (
 	github.com/mailwright/mailwright/mailsender v0.0.0
 )
 
+require (
+	github.com/smallstep/pkcs7 v0.2.3 // indirect
+	golang.org/x/crypto v0.11.0 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
+)
+
 replace (
 	github.com/mailwright/mailwright/smtpclient => ../smtpclient
 	github.com/mailwright/mailwright/saslmech => ../saslmech

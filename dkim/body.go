@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package dkim
+
+import (
+	"bytes"
+	"hash"
+)
+
+// bodyHash is one hash fed by a body canonicalizer, with the number of
+// canonical octets it still takes (l=), or -1 for all of them.
+type bodyHash struct {
+	h    hash.Hash
+	left int64
+}
+
+func (b *bodyHash) write(p []byte) {
+	if b.left < 0 {
+		b.h.Write(p)
+		return
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	b.h.Write(p)
+	b.left -= int64(len(p))
+}
+
+// bodyCanon canonicalizes a message body as it is written (RFC 6376 section
+// 3.4.3 and 3.4.4) and feeds the canonical octets to its hashes. Each bare
+// CR and bare LF is taken as a CRLF first (section 5.3). Empty lines are
+// held back as a count until a non-empty line follows, so that those at
+// the end of the body drop out, and nothing else of the body is kept.
+//
+// Clean stretches of CRLF lines, which canonicalization leaves as they are,
+// go to the hashes in one piece straight from the caller's buffer; only
+// lines that change take the byte-by-byte path.
+type bodyCanon struct {
+	relaxed bool
+	hashes  []*bodyHash
+	n       int64 // canonical octets produced
+
+	cr    bool // a CR was read and its line end is not yet decided
+	mid   bool // the current line has produced content
+	wsp   bool // relaxed: a run of WSP waits to become one SP
+	blank int  // empty lines held back
+	wrote bool // simple: anything produced at all
+
+	out []byte // small pending output
+
+	// Positions in the current Write's buffer at or after which a tab, two
+	// spaces or a space before CR may occur; before them there is none.
+	tab, sp2, spcr int
+}
+
+func newBodyCanon(c Canonicalization) *bodyCanon {
+	return &bodyCanon{relaxed: c == Relaxed, out: make([]byte, 0, 512)}
+}
+
+func (c *bodyCanon) emit(p []byte) {
+	if len(c.out)+len(p) > cap(c.out) {
+		c.flush()
+		if len(p) >= cap(c.out)/2 {
+			c.send(p)
+			return
+		}
+	}
+	c.out = append(c.out, p...)
+}
+
+func (c *bodyCanon) emitByte(b byte) {
+	if len(c.out) == cap(c.out) {
+		c.flush()
+	}
+	c.out = append(c.out, b)
+}
+
+func (c *bodyCanon) flush() {
+	if len(c.out) > 0 {
+		c.send(c.out)
+		c.out = c.out[:0]
+	}
+}
+
+func (c *bodyCanon) send(p []byte) {
+	c.n += int64(len(p))
+	for _, h := range c.hashes {
+		h.write(p)
+	}
+}
+
+var crlfs = bytes.Repeat([]byte("\r\n"), 64)
+
+// flushBlank writes the empty lines held back, now that content follows.
+func (c *bodyCanon) flushBlank() {
+	for c.blank > 0 {
+		k := min(c.blank, len(crlfs)/2)
+		c.emit(crlfs[:2*k])
+		c.blank -= k
+	}
+}
+
+// Write canonicalizes p. It never fails.
+func (c *bodyCanon) Write(p []byte) (int, error) {
+	c.tab, c.sp2, c.spcr = 0, 0, 0
+	for i := 0; i < len(p); {
+		if !c.cr && !c.mid && !c.wsp {
+			i = c.fast(p, i)
+			if i == len(p) {
+				break
+			}
+		}
+		i = c.slow(p, i)
+	}
+	return len(p), nil
+}
+
+// Close ends the body: a last line without CRLF gets one, and under simple
+// an empty body becomes a single CRLF.
+func (c *bodyCanon) Close() error {
+	if c.cr {
+		c.endLine()
+	}
+	if c.mid {
+		c.emit(crlfs[:2])
+		c.mid = false
+	}
+	if !c.relaxed && !c.wrote {
+		c.emit(crlfs[:2])
+		c.wrote = true
+	}
+	c.blank, c.wsp = 0, false
+	c.flush()
+	return nil
+}
+
+// fast takes whole CRLF lines from p[i:] that canonicalization leaves as
+// they are and returns where it stopped. It is called at a line start.
+func (c *bodyCanon) fast(p []byte, i int) int {
+	start, contentEnd, blanks := i, i, 0
+	for i < len(p) {
+		// Lines are taken in batches, each checked for bare CRs at once.
+		j, lines, ce, bl := c.lines(p, i, min(len(p), i+batchSize))
+		if j > i && bytes.Count(p[i:j], crlfs[:1]) != lines {
+			// A bare CR hides in one of the lines: stop before it.
+			j, _, ce, bl = c.lines(p[:loneCRLine(p, i, j)], i, len(p))
+		}
+		if ce > 0 {
+			contentEnd, blanks = ce, bl
+		} else {
+			blanks += bl
+		}
+		if j < i+batchSize || j == i {
+			i = j
+			break
+		}
+		i = j
+	}
+	if contentEnd > start {
+		c.flushBlank()
+		c.emit(p[start:contentEnd])
+		c.wrote = true
+		c.blank = blanks
+	} else {
+		c.blank += blanks
+	}
+	return i
+}
+
+// batchSize is about how many octets of lines fast checks for bare CRs in
+// one go.
+const batchSize = 4 << 10
+
+// lines scans clean CRLF lines from p[i:] until one ends at or after stop,
+// or an unclean line starts. It returns the end of the last line taken,
+// the number of lines, the end of the last non-empty line (0 if none) and
+// the number of empty lines after it.
+func (c *bodyCanon) lines(p []byte, i, stop int) (end, lines, contentEnd, blanks int) {
+	for i < len(p) && i < stop {
+		nl := bytes.IndexByte(p[i:], '\n')
+		if nl < 1 || p[i+nl-1] != '\r' {
+			break
+		}
+		e := i + nl + 1
+		if nl > 1 && c.relaxed && !c.relaxedClean(p, i, e) {
+			break
+		}
+		lines++
+		i = e
+		if nl == 1 {
+			blanks++
+		} else {
+			contentEnd, blanks = i, 0
+		}
+	}
+	return i, lines, contentEnd, blanks
+}
+
+// loneCRLine returns the start of the first line in p[start:end] (whole CRLF
+// lines) holding a CR that is not part of its line end.
+func loneCRLine(p []byte, start, end int) int {
+	for i := start; i < end; {
+		nl := bytes.IndexByte(p[i:end], '\n')
+		if bytes.IndexByte(p[i:i+nl-1], '\r') >= 0 {
+			return i
+		}
+		i += nl + 1
+	}
+	return end
+}
+
+// relaxedClean reports whether the line p[start:end] (ending in CRLF) has no
+// tab, no two spaces in a row and no space at its end, using the positions
+// remembered for this buffer so that each is searched for only once.
+func (c *bodyCanon) relaxedClean(p []byte, start, end int) bool {
+	return nextAt(&c.tab, p, start, end, "\t") &&
+		nextAt(&c.sp2, p, start, end, "  ") &&
+		nextAt(&c.spcr, p, start, end, " \r")
+}
+
+// scanWindow bounds one search, so that a far-away hit is not searched for
+// again and again.
+const scanWindow = 16 << 10
+
+// nextAt reports whether p[start:end] is free of s. *pos is a position
+// before which s does not occur (after start); it is moved on when the
+// line reaches it.
+func nextAt(pos *int, p []byte, start, end int, s string) bool {
+	if *pos >= end {
+		return true
+	}
+	lim := max(min(len(p), start+scanWindow), end)
+	j := bytes.Index(p[start:lim], []byte(s))
+	if j < 0 {
+		*pos = lim - len(s) + 1
+		return true
+	}
+	*pos = start + j
+	return *pos >= end
+}
+
+// slow canonicalizes p[i:] one byte (or one run of plain bytes) at a time
+// until a line has ended, and returns where it stopped.
+func (c *bodyCanon) slow(p []byte, i int) int {
+	for i < len(p) {
+		b := p[i]
+		switch {
+		case b == '\r':
+			if c.cr {
+				c.endLine()
+			}
+			c.cr = true
+			i++
+		case b == '\n':
+			c.cr = false
+			c.endLine()
+			return i + 1
+		case c.cr:
+			c.cr = false
+			c.endLine()
+			return i
+		case c.relaxed && (b == ' ' || b == '\t'):
+			c.wsp = true
+			i++
+		default:
+			j := i + 1
+			for j < len(p) && !special(c.relaxed, p[j]) {
+				j++
+			}
+			c.content(p[i:j])
+			i = j
+		}
+	}
+	return i
+}
+
+func special(relaxed bool, b byte) bool {
+	return b == '\r' || b == '\n' || relaxed && (b == ' ' || b == '\t')
+}
+
+// content writes non-WSP line content, after any held-back empty lines and
+// the pending SP.
+func (c *bodyCanon) content(p []byte) {
+	c.flushBlank()
+	if c.wsp {
+		c.emitByte(' ')
+		c.wsp = false
+	}
+	c.emit(p)
+	c.mid, c.wrote = true, true
+}
+
+func (c *bodyCanon) endLine() {
+	c.wsp = false
+	if c.mid {
+		c.emit(crlfs[:2])
+		c.mid = false
+		return
+	}
+	c.blank++
+}

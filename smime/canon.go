@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package smime
+
+import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	stdmime "mime"
+	"mime/quotedprintable"
+	"strings"
+)
+
+// maxDepth bounds the nesting of multiparts and messages in an entity.
+const maxDepth = 32
+
+// maxLine is the longest line left unencoded (RFC 5322 §2.1.1).
+const maxLine = 998
+
+// canonicalize brings a MIME entity into the form that is signed or
+// encrypted (RFC 8551 §3.1): CRLF line ends everywhere, every leaf part
+// 7-bit (8-bit text re-encoded as quoted-printable, other 8-bit or binary
+// content as base64 at 76 columns), no trailing white space on any line
+// and no quoted-printable body ending in a soft line break. Parts that are
+// already in that shape keep their bytes.
+func canonicalize(b []byte) ([]byte, error) {
+	return prepare(b, 0)
+}
+
+func prepare(b []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return nil, formatErrorf("entity nested deeper than %d levels", maxDepth)
+	}
+	fields, body, err := splitHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
+		if !is7bit(f.raw) {
+			return nil, formatErrorf("header field %s is not 7-bit; encode it (RFC 2047, RFC 2231) before signing or encrypting", f.name)
+		}
+	}
+	mediatype, params := "text/plain", map[string]string{}
+	if ct, ok := lookup(fields, "Content-Type"); ok {
+		if mediatype, params, err = stdmime.ParseMediaType(ct); err != nil {
+			return nil, formatErrorf("Content-Type %q: %v", ct, err)
+		}
+	}
+	cte, _ := lookup(fields, "Content-Transfer-Encoding")
+	cte = strings.ToLower(cte)
+
+	var newCTE string
+	switch {
+	case strings.HasPrefix(mediatype, "multipart/"):
+		body, newCTE, err = prepareComposite(cte, func() ([]byte, error) {
+			return prepareMultipart(body, params["boundary"], depth)
+		})
+	case mediatype == "message/rfc822":
+		body, newCTE, err = prepareComposite(cte, func() ([]byte, error) {
+			return prepare(body, depth+1)
+		})
+	default:
+		body, newCTE, err = prepareLeaf(mediatype, cte, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return assemble(fields, newCTE, body), nil
+}
+
+// prepareComposite handles a multipart or message entity, whose transfer
+// encoding may only be an identity one (RFC 2046 §5.1, §5.2.1).
+func prepareComposite(cte string, inner func() ([]byte, error)) ([]byte, string, error) {
+	switch cte {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return nil, "", formatErrorf("composite entity with Content-Transfer-Encoding %q", cte)
+	}
+	body, err := inner()
+	if err != nil {
+		return nil, "", err
+	}
+	if cte == "8bit" || cte == "binary" {
+		return body, "7bit", nil
+	}
+	return body, "", nil
+}
+
+func prepareMultipart(body []byte, boundary string, depth int) ([]byte, error) {
+	m, err := splitMultipart(body, boundary)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if len(m.preamble) > 0 {
+		out.Write(toCRLF(m.preamble))
+		out.WriteString("\r\n")
+	}
+	for _, p := range m.parts {
+		q, err := prepare(p, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out.WriteString("--" + boundary + "\r\n")
+		out.Write(q)
+		out.WriteString("\r\n")
+	}
+	out.WriteString("--" + boundary + "--\r\n")
+	out.Write(toCRLF(m.epilogue))
+	if !is7bit(out.Bytes()) {
+		return nil, formatErrorf("multipart preamble or epilogue is not 7-bit")
+	}
+	return out.Bytes(), nil
+}
+
+// prepareLeaf returns the canonical body of a leaf part and the transfer
+// encoding to declare ("" to keep the field as it is).
+func prepareLeaf(mediatype, cte string, body []byte) ([]byte, string, error) {
+	text := strings.HasPrefix(mediatype, "text/")
+	switch cte {
+	case "base64":
+		raw, err := decodeBase64(body)
+		if err != nil {
+			return nil, "", formatErrorf("base64 body of %s: %v", mediatype, err)
+		}
+		return encodeBase64(raw), "", nil
+	case "quoted-printable":
+		body = toCRLF(body)
+		if safeQP(body) {
+			return body, "", nil
+		}
+		raw, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		if err != nil {
+			return nil, "", formatErrorf("quoted-printable body of %s: %v", mediatype, err)
+		}
+		return encodeQP(raw), "", nil
+	case "", "7bit", "8bit", "binary":
+	default:
+		return nil, "", formatErrorf("unknown Content-Transfer-Encoding %q", cte)
+	}
+	if !text && (cte == "8bit" || cte == "binary" || !is7bit(body)) {
+		return encodeBase64(body), "base64", nil
+	}
+	body = toCRLF(body)
+	if !safe7bit(body) {
+		if text {
+			return encodeQP(body), "quoted-printable", nil
+		}
+		return encodeBase64(body), "base64", nil
+	}
+	if cte == "8bit" || cte == "binary" {
+		return body, "7bit", nil
+	}
+	return body, "", nil
+}
+
+// assemble writes the header fields, replacing or adding
+// Content-Transfer-Encoding when cte is set, then the body.
+func assemble(fields []rawField, cte string, body []byte) []byte {
+	var out bytes.Buffer
+	done := cte == ""
+	for _, f := range fields {
+		if !done && strings.EqualFold(f.name, "Content-Transfer-Encoding") {
+			out.WriteString(f.name + ": " + cte + "\r\n")
+			done = true
+			continue
+		}
+		out.Write(f.raw)
+	}
+	if !done {
+		out.WriteString("Content-Transfer-Encoding: " + cte + "\r\n")
+	}
+	out.WriteString("\r\n")
+	out.Write(body)
+	return out.Bytes()
+}
+
+func is7bit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || c == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// safe7bit reports whether CRLF text can travel as 7bit unchanged: 7-bit
+// bytes, lines of at most 998 octets, no white space at a line end.
+func safe7bit(b []byte) bool {
+	return is7bit(b) && linesOK(b, maxLine, true)
+}
+
+// safeQP reports whether a CRLF quoted-printable body is already in the
+// shape relays leave alone: 7-bit, lines of at most 76 characters, no
+// white space at a line end and no soft line break at its very end.
+func safeQP(b []byte) bool {
+	if !is7bit(b) || !linesOK(b, 76, true) {
+		return false
+	}
+	end := bytes.TrimRight(b, "\r\n")
+	return !bytes.HasSuffix(end, []byte("="))
+}
+
+func linesOK(b []byte, max int, noTrailingSpace bool) bool {
+	for len(b) > 0 {
+		line, rest, _ := nextLine(b)
+		if len(line) > max {
+			return false
+		}
+		if noTrailingSpace && len(line) > 0 {
+			if c := line[len(line)-1]; c == ' ' || c == '\t' {
+				return false
+			}
+		}
+		b = rest
+	}
+	return true
+}
+
+func decodeBase64(b []byte) ([]byte, error) {
+	clean := bytes.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, b)
+	return base64.StdEncoding.DecodeString(string(clean))
+}
+
+// encodeBase64 encodes b in lines of 76 characters, each ending in CRLF.
+func encodeBase64(b []byte) []byte {
+	enc := base64.StdEncoding.EncodeToString(b)
+	out := make([]byte, 0, len(enc)+len(enc)/76*2+2)
+	for len(enc) > 76 {
+		out = append(out, enc[:76]...)
+		out = append(out, "\r\n"...)
+		enc = enc[76:]
+	}
+	if len(enc) > 0 {
+		out = append(out, enc...)
+		out = append(out, "\r\n"...)
+	}
+	return out
+}
+
+// encodeQP encodes CRLF text as quoted-printable; trailing white space is
+// encoded, and the result never ends in a soft line break.
+func encodeQP(b []byte) []byte {
+	var out bytes.Buffer
+	w := quotedprintable.NewWriter(&out)
+	w.Write(b)
+	w.Close()
+	return bytes.TrimSuffix(out.Bytes(), []byte("=\r\n"))
+}

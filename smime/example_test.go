@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package smime_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/mailwright/mailwright/smime"
+)
+
+// exampleSigner makes a self-signed S/MIME certificate for the examples;
+// real signers come from smime.NewSigner or smime.LoadPKCS12.
+func exampleSigner() (*smime.Signer, *x509.CertPool) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber:   big.NewInt(1),
+		Subject:        pkix.Name{CommonName: "alice@example.test"},
+		EmailAddresses: []string{"alice@example.test"},
+		NotBefore:      time.Now().Add(-time.Hour),
+		NotAfter:       time.Now().Add(time.Hour),
+		KeyUsage:       x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		IsCA:           true,
+
+		BasicConstraintsValid: true,
+	}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	cert, _ := x509.ParseCertificate(der)
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	return &smime.Signer{Certificate: cert, Key: key}, roots
+}
+
+// Signing an 8-bit text part: the result is multipart/signed, and the
+// signed part was re-encoded as quoted-printable with CRLF line ends.
+func ExampleSign() {
+	signer, roots := exampleSigner()
+	entity := "Content-Type: text/plain; charset=utf-8\n\nGrüße\n"
+	zeros := bytes.NewReader(make([]byte, 15)) // fixed boundary for the example
+
+	signed, err := smime.Sign(strings.NewReader(entity), signer, &smime.SignOptions{Rand: zeros})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(signed.Get("Content-Type"))
+
+	v, err := smime.Verify(bytes.NewReader(signed.Bytes()), roots, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q\n", v.Content)
+	// Output:
+	// multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="----=_smime_000000000000000000000000000000"
+	// "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n"
+}
+
+// A tampered body is reported as ErrDigestMismatch.
+func ExampleVerify_tampered() {
+	signer, roots := exampleSigner()
+	signed, _ := smime.Sign(strings.NewReader("Content-Type: text/plain\r\n\r\nPay 100\r\n"), signer, nil)
+	msg := bytes.Replace(signed.Bytes(), []byte("Pay 100"), []byte("Pay 900"), 1)
+
+	_, err := smime.Verify(bytes.NewReader(msg), roots, nil)
+	fmt.Println(err)
+	// Output:
+	// smime: content does not match the signature (message digest mismatch)
+}

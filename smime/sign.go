@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package smime
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/smallstep/pkcs7"
+)
+
+// SignOptions are the per-call settings of [Sign]. The zero value (or a
+// nil pointer) gives a detached SHA-256 signature.
+type SignOptions struct {
+	// Opaque makes the result application/pkcs7-mime;
+	// smime-type=signed-data, with the content inside the CMS object,
+	// instead of multipart/signed (RFC 8551 §3.5). Opaque signatures
+	// survive relays that re-encode parts, but receivers without S/MIME
+	// support cannot read the content.
+	Opaque bool
+
+	// Hash is the digest algorithm: crypto.SHA256 (zero value),
+	// crypto.SHA384 or crypto.SHA512 (RFC 8551 §2.1).
+	Hash crypto.Hash
+
+	// Now returns the time at which the signer's certificate must be
+	// valid; nil means time.Now.
+	Now func() time.Time
+
+	// Rand is the source of the multipart boundary; nil means
+	// crypto/rand.
+	Rand io.Reader
+}
+
+func (o *SignOptions) now() time.Time {
+	if o == nil || o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+// hashes maps the allowed digests to their OID and micalg name (RFC 5751
+// §3.4.3.2, RFC 8551 §3.5.3.2).
+var hashes = map[crypto.Hash]struct {
+	oid    asn1.ObjectIdentifier
+	micalg string
+}{
+	crypto.SHA256: {pkcs7.OIDDigestAlgorithmSHA256, "sha-256"},
+	crypto.SHA384: {pkcs7.OIDDigestAlgorithmSHA384, "sha-384"},
+	crypto.SHA512: {pkcs7.OIDDigestAlgorithmSHA512, "sha-512"},
+}
+
+// Sign signs a MIME entity (its Content-* header fields, an empty line
+// and its body) and returns the new entity: multipart/signed with the
+// entity as first part and an application/pkcs7-signature second part, or
+// with o.Opaque an application/pkcs7-mime signed-data entity.
+//
+// The entity is first brought into canonical form (RFC 8551 §3.1): CRLF
+// line ends, and every part 7-bit, re-encoding 8-bit text as
+// quoted-printable and other 8-bit content as base64. The bytes signed are
+// exactly the bytes sent. The signer's certificate must be valid now and
+// allowed for email protection; otherwise a [*CertificateError] is
+// returned.
+func Sign(entity io.Reader, s *Signer, o *SignOptions) (*Entity, error) {
+	content, err := readCanonical(entity)
+	if err != nil {
+		return nil, err
+	}
+	return sign(content, s, o)
+}
+
+func readCanonical(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("smime: read entity: %w", err)
+	}
+	return canonicalize(b)
+}
+
+func sign(content []byte, s *Signer, o *SignOptions) (*Entity, error) {
+	if s == nil || s.Certificate == nil || s.Key == nil {
+		return nil, errors.New("smime: Signer needs a Certificate and a Key")
+	}
+	h := crypto.SHA256
+	if o != nil && o.Hash != 0 {
+		h = o.Hash
+	}
+	alg, ok := hashes[h]
+	if !ok {
+		return nil, fmt.Errorf("smime: digest %v not supported; use SHA-256, SHA-384 or SHA-512", h)
+	}
+	if err := checkSigningCert(s.Certificate, o.now()); err != nil {
+		return nil, err
+	}
+	der, err := signedData(content, s, alg.oid, o != nil && o.Opaque)
+	if err != nil {
+		return nil, err
+	}
+	if o != nil && o.Opaque {
+		return pkcs7MIME("signed-data", der), nil
+	}
+	return multipartSigned(content, der, alg.micalg, o)
+}
+
+// signedData builds the CMS SignedData (RFC 5652 §5) with the signed
+// attributes content type, message digest, signing time and
+// SMIMECapabilities (RFC 8551 §2.5).
+func signedData(content []byte, s *Signer, digest asn1.ObjectIdentifier, opaque bool) ([]byte, error) {
+	sd, err := pkcs7.NewSignedData(content)
+	if err != nil {
+		return nil, fmt.Errorf("smime: sign: %v", err)
+	}
+	sd.SetDigestAlgorithm(digest)
+	path, others := orderChain(s.Certificate, s.Chain)
+	cfg := pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
+		{Type: oidSMIMECapabilities, Value: asn1.RawValue{FullBytes: smimeCapabilities}},
+	}}
+	if err := sd.AddSignerChain(s.Certificate, s.Key, path, cfg); err != nil {
+		return nil, fmt.Errorf("smime: sign: %v", err)
+	}
+	for _, c := range others {
+		sd.AddCertificate(c)
+	}
+	if !opaque {
+		sd.Detach()
+	}
+	der, err := sd.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("smime: sign: %v", err)
+	}
+	return der, nil
+}
+
+// orderChain returns the certificates that form the issuer path of leaf,
+// nearest first, and the remaining ones.
+func orderChain(leaf *x509.Certificate, certs []*x509.Certificate) (path, others []*x509.Certificate) {
+	left := append([]*x509.Certificate(nil), certs...)
+	cur := leaf
+	for {
+		i := issuerIndex(cur, left)
+		if i < 0 {
+			return path, left
+		}
+		cur = left[i]
+		path = append(path, cur)
+		left = append(left[:i], left[i+1:]...)
+	}
+}
+
+func issuerIndex(c *x509.Certificate, certs []*x509.Certificate) int {
+	if bytes.Equal(c.RawIssuer, c.RawSubject) {
+		return -1
+	}
+	for i, p := range certs {
+		if bytes.Equal(c.RawIssuer, p.RawSubject) && c.CheckSignatureFrom(p) == nil {
+			return i
+		}
+	}
+	return -1
+}
+
+// multipartSigned wraps content and the detached signature in
+// multipart/signed (RFC 1847 §2.1, RFC 8551 §3.5.3).
+func multipartSigned(content, der []byte, micalg string, o *SignOptions) (*Entity, error) {
+	boundary, err := newBoundary(o, content)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString("--" + boundary + "\r\n")
+	b.Write(content)
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	sig := pkcs7MIMEPart("application/pkcs7-signature; name=\"smime.p7s\"", "smime.p7s", der)
+	sig.WriteTo(&b)
+	b.WriteString("--" + boundary + "--\r\n")
+	ct := fmt.Sprintf("multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
+		micalg, boundary)
+	return &Entity{Header: []Field{{"Content-Type", ct}}, Body: b.Bytes()}, nil
+}
+
+// newBoundary returns a boundary that does not occur in content.
+func newBoundary(o *SignOptions, content []byte) (string, error) {
+	r := rand.Reader
+	if o != nil && o.Rand != nil {
+		r = o.Rand
+	}
+	for range 8 {
+		var buf [15]byte
+		if _, err := io.ReadFull(r, buf[:]); err != nil {
+			return "", fmt.Errorf("smime: boundary: %w", err)
+		}
+		b := "----=_smime_" + hex.EncodeToString(buf[:])
+		if !bytes.Contains(content, []byte(b)) {
+			return b, nil
+		}
+	}
+	return "", errors.New("smime: cannot find a boundary absent from the content")
+}
+
+// pkcs7MIME returns an application/pkcs7-mime entity (RFC 8551 §3.2).
+func pkcs7MIME(smimeType string, der []byte) *Entity {
+	ct := "application/pkcs7-mime; smime-type=" + smimeType + "; name=\"smime.p7m\""
+	return pkcs7MIMEPart(ct, "smime.p7m", der)
+}
+
+func pkcs7MIMEPart(ct, filename string, der []byte) *Entity {
+	return &Entity{
+		Header: []Field{
+			{"Content-Type", ct},
+			{"Content-Transfer-Encoding", "base64"},
+			{"Content-Disposition", "attachment; filename=\"" + filename + "\""},
+		},
+		Body: encodeBase64(der),
+	}
+}

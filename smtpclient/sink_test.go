@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package smtpclient
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// sink is a small but complete SMTP server for round-trip tests. It
+// answers pipelined commands in order, un-stuffs DATA, reads BDAT chunks,
+// and keeps every message and the raw bytes of every body.
+type sink struct {
+	ext    []string          // EHLO keywords
+	refuse map[string]string // recipient -> reply line
+	final  string            // reply to the end of data; "" means 250
+
+	mu   sync.Mutex
+	msgs []sinkMsg
+	raw  bytes.Buffer // body bytes as they came over the wire
+	ln   net.Listener
+	wg   sync.WaitGroup
+}
+
+type sinkMsg struct {
+	from string
+	to   []string
+	body []byte
+}
+
+// start listens on loopback and serves connections until cleanup.
+func (k *sink) start(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.ln = ln
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			k.wg.Add(1)
+			go func() {
+				defer k.wg.Done()
+				k.session(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); k.wg.Wait() })
+	return ln.Addr().String()
+}
+
+func (k *sink) messages() []sinkMsg {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]sinkMsg(nil), k.msgs...)
+}
+
+func (k *sink) wire() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.raw.String()
+}
+
+// session serves one connection. Replies are flushed only when no more
+// client input is buffered, as pipelining servers do.
+func (k *sink) session(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	bw := bufio.NewWriter(c)
+	reply := func(s string) {
+		bw.WriteString(s + "\r\n")
+		if br.Buffered() == 0 {
+			bw.Flush()
+		}
+	}
+	reply("220 sink.example.test ESMTP")
+	var cur sinkMsg
+	var bdat bytes.Buffer
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		verb, arg, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(verb) {
+		case "EHLO":
+			lines := append([]string{"sink.example.test"}, k.ext...)
+			for i, l := range lines {
+				sep := "-"
+				if i == len(lines)-1 {
+					sep = " "
+				}
+				bw.WriteString("250" + sep + l + "\r\n")
+			}
+			bw.Flush()
+		case "HELO", "NOOP":
+			reply("250 ok")
+		case "RSET":
+			cur = sinkMsg{}
+			bdat.Reset()
+			reply("250 ok")
+		case "MAIL":
+			from := strings.TrimPrefix(arg, "FROM:<")
+			cur = sinkMsg{from: from[:strings.IndexByte(from, '>')]}
+			reply("250 2.1.0 ok")
+		case "RCPT":
+			to := strings.TrimPrefix(arg, "TO:<")
+			to = to[:strings.IndexByte(to, '>')]
+			if r, ok := k.refuse[to]; ok {
+				reply(r)
+				continue
+			}
+			cur.to = append(cur.to, to)
+			reply("250 2.1.5 ok")
+		case "DATA":
+			if len(cur.to) == 0 {
+				reply("554 5.5.1 no valid recipients")
+				continue
+			}
+			reply("354 go ahead")
+			bw.Flush()
+			body, ok := k.readData(br)
+			if !ok {
+				return
+			}
+			cur.body = body
+			k.deliver(&cur, reply)
+		case "BDAT":
+			n, last := parseBDAT(arg)
+			chunk := make([]byte, n)
+			if _, err := io.ReadFull(br, chunk); err != nil {
+				return
+			}
+			k.mu.Lock()
+			k.raw.Write(chunk)
+			k.mu.Unlock()
+			if len(cur.to) == 0 {
+				reply("554 5.5.1 no valid recipients")
+				continue
+			}
+			bdat.Write(chunk)
+			if !last {
+				reply("250 2.0.0 chunk ok")
+				continue
+			}
+			cur.body = bytes.Clone(bdat.Bytes())
+			bdat.Reset()
+			k.deliver(&cur, reply)
+		case "QUIT":
+			reply("221 bye")
+			bw.Flush()
+			return
+		default:
+			reply("500 unknown command")
+		}
+	}
+}
+
+func (k *sink) deliver(cur *sinkMsg, reply func(string)) {
+	k.mu.Lock()
+	k.msgs = append(k.msgs, *cur)
+	k.mu.Unlock()
+	*cur = sinkMsg{}
+	if k.final != "" {
+		reply(k.final)
+		return
+	}
+	reply("250 2.0.0 queued as 1234")
+}
+
+// readData reads a DATA body up to the lone dot and un-stuffs it.
+func (k *sink) readData(br *bufio.Reader) ([]byte, bool) {
+	var body bytes.Buffer
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil && err != bufio.ErrBufferFull {
+			return nil, false
+		}
+		k.mu.Lock()
+		k.raw.Write(line)
+		k.mu.Unlock()
+		if string(line) == ".\r\n" {
+			return body.Bytes(), true
+		}
+		if line[0] == '.' {
+			line = line[1:]
+		}
+		body.Write(line)
+	}
+}
+
+func parseBDAT(arg string) (int, bool) {
+	f := strings.Fields(arg)
+	n, _ := strconv.Atoi(f[0])
+	return n, len(f) > 1 && strings.EqualFold(f[1], "LAST")
+}

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mailwright/mailwright/smime"
+)
+
+func init() {
+	register(&command{
+		name:    "smime",
+		summary: "S/MIME sign, encrypt, verify or decrypt a message (stdin to stdout)",
+		run:     runSMIME,
+	})
+}
+
+const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags] < in > out
+
+  sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
+           [--opaque] [--hash sha256|sha384|sha512]
+  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128]
+           [signing flags as for sign: sign first, then encrypt]
+  verify   [--ca FILE]  (default: system roots); prints the signed entity
+  decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
+
+The input is a whole message or a MIME entity. For sign and encrypt, its
+Content-* fields and body are protected; other header fields (From, To,
+Subject, ...) stay in the clear on top, with MIME-Version: 1.0. The PKCS#12
+password may also come from the environment variable MAILWRIGHT_PFX_PASSWORD.
+`
+
+func runSMIME(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, smimeUsage)
+		return &exitError{code: 2, err: errors.New("missing subcommand")}
+	}
+	sub := map[string]func(*env, []string) error{
+		"sign": smimeSign, "encrypt": smimeEncrypt, "verify": smimeVerify, "decrypt": smimeDecrypt,
+	}[args[0]]
+	if sub == nil {
+		fmt.Fprint(e.stderr, smimeUsage)
+		return &exitError{code: 2, err: fmt.Errorf("unknown subcommand %q", args[0])}
+	}
+	return sub(e, args[1:])
+}
+
+// keyFlags are the flags that name a certificate and private key.
+type keyFlags struct {
+	cert, key, pfx, pfxPassword string
+}
+
+func (k *keyFlags) register(fs *flag.FlagSet, certName string) {
+	fs.StringVar(&k.cert, certName, "", "PEM certificate (end entity first, then its chain)")
+	fs.StringVar(&k.key, "key", "", "PEM private key (PKCS#8, PKCS#1 or SEC 1)")
+	fs.StringVar(&k.pfx, "pfx", "", "PKCS#12 (.p12/.pfx) file with certificate and key")
+	fs.StringVar(&k.pfxPassword, "pfx-password", "", "password of --pfx (or $MAILWRIGHT_PFX_PASSWORD)")
+}
+
+func (k *keyFlags) set() bool { return k.cert != "" || k.key != "" || k.pfx != "" }
+
+// load returns the signer named by the flags.
+func (k *keyFlags) load(e *env) (*smime.Signer, error) {
+	if k.pfx != "" {
+		if k.cert != "" || k.key != "" {
+			return nil, errors.New("give either --pfx or a certificate and --key, not both")
+		}
+		b, err := os.ReadFile(k.pfx)
+		if err != nil {
+			return nil, err
+		}
+		pw := k.pfxPassword
+		if pw == "" {
+			pw = e.getenv("MAILWRIGHT_PFX_PASSWORD")
+		}
+		return smime.LoadPKCS12(b, pw)
+	}
+	if k.cert == "" || k.key == "" {
+		return nil, errors.New("need a certificate and --key, or --pfx")
+	}
+	c, err := os.ReadFile(k.cert)
+	if err != nil {
+		return nil, err
+	}
+	key, err := os.ReadFile(k.key)
+	if err != nil {
+		return nil, err
+	}
+	return smime.NewSigner(c, key)
+}
+
+func newFlagSet(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("smime "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+var hashNames = map[string]crypto.Hash{"sha256": crypto.SHA256, "sha384": crypto.SHA384, "sha512": crypto.SHA512}
+
+func smimeSign(e *env, args []string) error {
+	var k keyFlags
+	var opaque bool
+	var hash string
+	fs := newFlagSet(e, "sign")
+	k.register(fs, "cert")
+	fs.BoolVar(&opaque, "opaque", false, "application/pkcs7-mime signed-data instead of multipart/signed")
+	fs.StringVar(&hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	h, ok := hashNames[hash]
+	if !ok {
+		return &exitError{code: 2, err: fmt.Errorf("unknown --hash %q", hash)}
+	}
+	s, err := k.load(e)
+	if err != nil {
+		return err
+	}
+	return protect(e, func(entity io.Reader) (*smime.Entity, error) {
+		return smime.Sign(entity, s, &smime.SignOptions{Opaque: opaque, Hash: h})
+	})
+}
+
+// certList is a repeatable flag of certificate files.
+type certList []string
+
+func (c *certList) String() string     { return strings.Join(*c, ",") }
+func (c *certList) Set(v string) error { *c = append(*c, v); return nil }
+
+func smimeEncrypt(e *env, args []string) error {
+	var to certList
+	var k keyFlags
+	var cipher string
+	var opaque bool
+	fs := newFlagSet(e, "encrypt")
+	fs.Var(&to, "to", "recipient's PEM certificate (repeat for more recipients)")
+	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256 or aes128 (CBC)")
+	k.register(fs, "sign-cert")
+	fs.BoolVar(&opaque, "opaque", false, "when signing, sign opaquely")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, ok := map[string]smime.Cipher{"aes256": smime.AES256CBC, "aes128": smime.AES128CBC}[cipher]
+	if !ok {
+		return &exitError{code: 2, err: fmt.Errorf("unknown --cipher %q", cipher)}
+	}
+	recips, err := loadCerts(to)
+	if err != nil {
+		return err
+	}
+	eo := &smime.EncryptOptions{Cipher: c}
+	if !k.set() {
+		return protect(e, func(entity io.Reader) (*smime.Entity, error) {
+			return smime.Encrypt(entity, recips, eo)
+		})
+	}
+	s, err := k.load(e)
+	if err != nil {
+		return err
+	}
+	return protect(e, func(entity io.Reader) (*smime.Entity, error) {
+		return smime.SignAndEncrypt(entity, s, recips, &smime.SignOptions{Opaque: opaque}, eo)
+	})
+}
+
+func loadCerts(files []string) ([]*x509.Certificate, error) {
+	if len(files) == 0 {
+		return nil, &exitError{code: 2, err: errors.New("need at least one --to certificate")}
+	}
+	var certs []*x509.Certificate
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		c, err := smime.ParseCertificatesPEM(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		certs = append(certs, c[0])
+	}
+	return certs, nil
+}
+
+func smimeVerify(e *env, args []string) error {
+	var ca string
+	fs := newFlagSet(e, "verify")
+	fs.StringVar(&ca, "ca", "", "PEM file of trusted roots (default: the system's)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var roots *x509.CertPool
+	if ca != "" {
+		b, err := os.ReadFile(ca)
+		if err != nil {
+			return err
+		}
+		certs, err := smime.ParseCertificatesPEM(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ca, err)
+		}
+		roots = x509.NewCertPool()
+		for _, c := range certs {
+			roots.AddCert(c)
+		}
+	}
+	v, err := smime.Verify(e.stdin, roots, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "smime: good signature from %s", signerName(v.Signer))
+	if !v.SigningTime.IsZero() {
+		fmt.Fprintf(e.stderr, ", signed %s", v.SigningTime.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintln(e.stderr)
+	_, err = e.stdout.Write(v.Content)
+	return err
+}
+
+func signerName(c *x509.Certificate) string {
+	if len(c.EmailAddresses) > 0 {
+		return c.EmailAddresses[0]
+	}
+	return c.Subject.String()
+}
+
+func smimeDecrypt(e *env, args []string) error {
+	var k keyFlags
+	fs := newFlagSet(e, "decrypt")
+	k.register(fs, "cert")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := k.load(e)
+	if err != nil {
+		return err
+	}
+	out, err := smime.Decrypt(e.stdin, s.Certificate, s.Key)
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(out)
+	return err
+}
+
+// protect reads a message or entity from stdin, applies f to its MIME
+// entity and writes the message back with the new entity.
+func protect(e *env, f func(io.Reader) (*smime.Entity, error)) error {
+	in, err := io.ReadAll(e.stdin)
+	if err != nil {
+		return err
+	}
+	outer, entity, err := splitMessage(in)
+	if err != nil {
+		return err
+	}
+	res, err := f(bytes.NewReader(entity))
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	out.Write(outer)
+	if len(outer) > 0 {
+		out.WriteString("MIME-Version: 1.0\r\n")
+	}
+	res.WriteTo(&out)
+	_, err = e.stdout.Write(out.Bytes())
+	return err
+}
+
+// splitMessage separates the header fields of a message that are not
+// Content-* (nor MIME-Version) from the MIME entity: the Content-* fields
+// and the body. Line ends become CRLF in the outer fields.
+func splitMessage(msg []byte) (outer, entity []byte, err error) {
+	var ob, eb bytes.Buffer
+	cur := &ob
+	rest := msg
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			return nil, nil, errors.New("input has no empty line between header and body")
+		}
+		line := bytes.TrimSuffix(rest[:i], []byte("\r"))
+		rest = rest[i+1:]
+		if len(line) == 0 {
+			break
+		}
+		if line[0] != ' ' && line[0] != '\t' {
+			name := strings.ToLower(string(line[:max(bytes.IndexByte(line, ':'), 0)]))
+			switch {
+			case strings.HasPrefix(name, "content-"):
+				cur = &eb
+			case name == "mime-version":
+				cur = nil
+			default:
+				cur = &ob
+			}
+		}
+		if cur != nil {
+			cur.Write(line)
+			cur.WriteString("\r\n")
+		}
+	}
+	eb.WriteString("\r\n")
+	eb.Write(rest)
+	return ob.Bytes(), eb.Bytes(), nil
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cliPKI writes a test CA, a signer (alice) and a recipient (bob) as PEM
+// files into a temporary directory and returns their paths by name:
+// ca.pem, alice.pem, alice.key, bob.pem, bob.key.
+func cliPKI(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := map[string]string{}
+	write := func(name string, block *pem.Block) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths[name] = p
+	}
+	newKey := func() *rsa.PrivateKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	caKey := newKey()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cli test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	write("ca.pem", &pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	for i, who := range []string{"alice", "bob"} {
+		key := newKey()
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: who},
+			EmailAddresses: []string{who + "@example.test"},
+			NotBefore:      time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(who+".pem", &pem.Block{Type: "CERTIFICATE", Bytes: der})
+		write(who+".key", &pem.Block{Type: "PRIVATE KEY", Bytes: mustPKCS8(t, key)})
+	}
+	return paths
+}
+
+func mustPKCS8(t *testing.T, k crypto.PrivateKey) []byte {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// cli runs "mailwright args..." with stdin and returns stdout, stderr and
+// the exit status.
+func cli(t *testing.T, stdin []byte, args ...string) ([]byte, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: bytes.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code := runMain(context.Background(), e, args)
+	return out.Bytes(), errb.String(), code
+}
+
+func cliOK(t *testing.T, stdin []byte, args ...string) []byte {
+	t.Helper()
+	out, stderr, code := cli(t, stdin, args...)
+	if code != 0 {
+		t.Fatalf("mailwright %v: exit %d: %s", args, code, stderr)
+	}
+	return out
+}
+
+const cliMessage = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: hi\r\n" +
+	"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+	"Gr\xc3\xbc\xc3\x9fe\r\n"
+
+const cliEntity = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+	"Gr=C3=BC=C3=9Fe\r\n"
+
+func TestSMIMESignVerify(t *testing.T) {
+	p := cliPKI(t)
+	for _, opaque := range []bool{false, true} {
+		args := []string{"smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"]}
+		if opaque {
+			args = append(args, "--opaque")
+		}
+		signed := cliOK(t, []byte(cliMessage), args...)
+		head := "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\nContent-Type: "
+		if !bytes.HasPrefix(signed, []byte(head)) || bytes.Count(signed, []byte("MIME-Version")) != 1 {
+			t.Errorf("signed message starts %q, want %q", signed[:min(len(signed), 120)], head)
+		}
+		out, stderr, code := cli(t, signed, "smime", "verify", "--ca", p["ca.pem"])
+		if code != 0 || string(out) != cliEntity || !strings.Contains(stderr, "good signature from alice@example.test") {
+			t.Errorf("verify: exit %d, out %q, stderr %q", code, out, stderr)
+		}
+		if _, err := exec.LookPath("openssl"); err == nil {
+			f := filepath.Join(t.TempDir(), "signed.eml")
+			os.WriteFile(f, signed, 0o600)
+			cmd := exec.Command("openssl", "cms", "-verify", "-in", f, "-CAfile", p["ca.pem"], "-purpose", "smimesign")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("openssl cms -verify: %v\n%s", err, b)
+			}
+		}
+	}
+}
+
+func TestSMIMEVerifyTampered(t *testing.T) {
+	p := cliPKI(t)
+	signed := cliOK(t, []byte(cliMessage), "smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"])
+	bad := bytes.Replace(signed, []byte("Gr=C3=BC"), []byte("Gr=C3=B6"), 1)
+	out, stderr, code := cli(t, bad, "smime", "verify", "--ca", p["ca.pem"])
+	if code != 1 || len(out) != 0 || !strings.Contains(stderr, "message digest mismatch") {
+		t.Errorf("verify(tampered): exit %d, out %q, stderr %q", code, out, stderr)
+	}
+}
+
+func TestSMIMEEncryptDecrypt(t *testing.T) {
+	p := cliPKI(t)
+	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"], "--cipher", "aes128")
+	if !bytes.Contains(enc, []byte("smime-type=enveloped-data")) || bytes.Contains(enc, []byte("Gr=C3")) {
+		t.Fatalf("encrypted message: %q", enc)
+	}
+	dec := cliOK(t, enc, "smime", "decrypt", "--cert", p["bob.pem"], "--key", p["bob.key"])
+	if string(dec) != cliEntity {
+		t.Errorf("decrypt = %q, want %q", dec, cliEntity)
+	}
+	_, stderr, code := cli(t, enc, "smime", "decrypt", "--cert", p["alice.pem"], "--key", p["alice.key"])
+	if code != 1 || !strings.Contains(stderr, "not encrypted for this certificate") {
+		t.Errorf("decrypt as alice: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSMIMESignAndEncrypt(t *testing.T) {
+	p := cliPKI(t)
+	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"],
+		"--sign-cert", p["alice.pem"], "--key", p["alice.key"])
+	signed := cliOK(t, enc, "smime", "decrypt", "--cert", p["bob.pem"], "--key", p["bob.key"])
+	if got := cliOK(t, signed, "smime", "verify", "--ca", p["ca.pem"]); string(got) != cliEntity {
+		t.Errorf("verify after decrypt = %q, want %q", got, cliEntity)
+	}
+}
+
+func TestSMIMEUsageErrors(t *testing.T) {
+	p := cliPKI(t)
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"smime"}, 2, "missing subcommand"},
+		{[]string{"smime", "frobnicate"}, 2, "unknown subcommand"},
+		{[]string{"smime", "sign"}, 1, "need a certificate"},
+		{[]string{"smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"], "--hash", "md5"}, 2, "unknown --hash"},
+		{[]string{"smime", "encrypt"}, 2, "need at least one --to"},
+		{[]string{"smime", "encrypt", "--to", p["bob.pem"], "--cipher", "rot13"}, 2, "unknown --cipher"},
+		{[]string{"smime", "sign", "--pfx", "x.p12", "--key", p["alice.key"]}, 1, "not both"},
+	}
+	for _, tt := range tests {
+		_, stderr, code := cli(t, []byte(cliMessage), tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("mailwright %v: exit %d, stderr %q; want exit %d with %q", tt.args, code, stderr, tt.code, tt.want)
+		}
+	}
+}
+
+func TestSplitMessage(t *testing.T) {
+	outer, entity, err := splitMessage([]byte("Subject: a\n b\nContent-Type: text/plain\nMime-Version: 1.0\nX: y\n\nbody\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(outer) != "Subject: a\r\n b\r\nX: y\r\n" || string(entity) != "Content-Type: text/plain\r\n\r\nbody\n" {
+		t.Errorf("splitMessage = %q, %q", outer, entity)
+	}
+	if _, _, err := splitMessage([]byte("Subject: no body")); err == nil {
+		t.Error("splitMessage without an empty line succeeded")
+	}
+}
+
+func TestSMIMEPFX(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		if os.Getenv("MAILPEERS") == "1" {
+			t.Fatal("openssl not installed (MAILPEERS=1)")
+		}
+		t.Skip("openssl not installed")
+	}
+	p := cliPKI(t)
+	pfx := filepath.Join(t.TempDir(), "alice.p12")
+	cmd := exec.Command("openssl", "pkcs12", "-export", "-in", p["alice.pem"], "-inkey", p["alice.key"],
+		"-certfile", p["ca.pem"], "-passout", "pass:s3cret", "-out", pfx)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkcs12: %v\n%s", err, b)
+	}
+	signed := cliOK(t, []byte(cliMessage), "smime", "sign", "--pfx", pfx, "--pfx-password", "s3cret")
+	cliOK(t, signed, "smime", "verify", "--ca", p["ca.pem"])
+
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(cliMessage), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return map[string]string{"MAILWRIGHT_PFX_PASSWORD": "s3cret"}[k] }}
+	if code := runMain(context.Background(), e, []string{"smime", "sign", "--pfx", pfx}); code != 0 {
+		t.Errorf("sign with password from environment: exit %d: %s", code, errb.String())
+	}
+	_, stderr, code := cli(t, []byte(cliMessage), "smime", "sign", "--pfx", pfx, "--pfx-password", "wrong")
+	if code != 1 || !strings.Contains(stderr, "wrong password") {
+		t.Errorf("wrong password: exit %d, stderr %q", code, stderr)
+	}
+}
