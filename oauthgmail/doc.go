@@ -31,7 +31,8 @@
 // renews the token once ([Renewer]) and tries again; 429 and 5xx answers
 // are retried with backoff, honouring Retry-After; a 403 for a missing
 // scope names the scope ([ErrInsufficientScope]); other answers are
-// permanent [*APIError] values with the service's message.
+// permanent [*APIError] values with the service's message. [DecodeRaw]
+// reads the API's base64url values, padded or not.
 //
 // # Errors
 //
