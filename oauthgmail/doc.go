@@ -32,7 +32,8 @@
 // are retried with backoff, honouring Retry-After; a 403 for a missing
 // scope names the scope ([ErrInsufficientScope]); other answers are
 // permanent [*APIError] values with the service's message. [DecodeRaw]
-// reads the API's base64url values, padded or not.
+// reads the API's base64url values, padded or not. [APIHost] tells a
+// classic Host value such as "Google API" from an SMTP host name.
 //
 // # Errors
 //

@@ -99,3 +99,14 @@ func ExampleGmailSender_Send() {
 	// {"raw":"U3ViamVjdDogSGk_DQoNCj4-Pj8="}
 	// sent 18c1f3a9b2e4d5f6 in thread 18c1f3a9b2e4d5f6
 }
+
+func ExampleAPIHost() {
+	for _, host := range []string{"Google API", "Microsoft Graph", "smtp.gmail.com"} {
+		service, ok := oauthgmail.APIHost(host)
+		fmt.Printf("%q: %q %v\n", host, service, ok)
+	}
+	// Output:
+	// "Google API": "gmail" true
+	// "Microsoft Graph": "graph" true
+	// "smtp.gmail.com": "" false
+}
