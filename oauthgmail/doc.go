@@ -23,7 +23,9 @@
 // over it renews the access token shortly before it expires, saving each
 // new or rotated token before it is used. Tokens from the classic three-line
 // file are imported with [ImportClassic]. A password in the classic
-// "[oauth]token" form is recognised by [IsOAuthPassword].
+// "[oauth]token" form is recognised by [IsOAuthPassword]. [UseToken] runs
+// an SMTP session with a token and, when the server refuses it, renews it
+// once and runs the session again.
 //
 // # Sending
 //

@@ -104,35 +104,30 @@ func (e *peerEnv) dial(t *testing.T, ctx context.Context) *smtpclient.Client {
 	return c
 }
 
-// sendWithRenewal authenticates with XOAUTH2 using ts and, when the server
-// refuses the token with a 5xx, renews it once and tries again on a fresh
-// connection: the flow mailsender follows.
+// sendWithRenewal sends msg with XOAUTH2 through [UseToken]: when the
+// server refuses the token with a 5xx, it is renewed once and the whole
+// session is tried again on a fresh connection, the flow mailsender
+// follows. It reports how many sessions were opened.
 func (e *peerEnv) sendWithRenewal(t *testing.T, ctx context.Context, ts *TokenSource,
-	msg []byte) (renewed bool, err error) {
+	msg []byte) (sessions int, err error) {
 	t.Helper()
-	tok, err := ts.TokenContext(ctx)
-	if err != nil {
-		return false, err
-	}
-	c := e.dial(t, ctx)
-	err = c.Auth(ctx, saslmech.NewXOAUTH2(e.user, tok.AccessToken))
-	var se *smtpclient.Error
-	if errors.As(err, &se) && se.Code/100 == 5 {
-		c.Quit(ctx)
-		if tok, err = ts.Renew(ctx, tok); err != nil {
-			return true, err
+	session := func(ctx context.Context, tok *oauth2.Token) error {
+		sessions++
+		c := e.dial(t, ctx)
+		defer c.Close()
+		if err := c.Auth(ctx, saslmech.NewXOAUTH2(e.user, tok.AccessToken)); err != nil {
+			return err
 		}
-		renewed = true
-		c = e.dial(t, ctx)
-		err = c.Auth(ctx, saslmech.NewXOAUTH2(e.user, tok.AccessToken))
+		if _, err := c.SendMail(ctx, e.user, []string{e.user}, bytes.NewReader(msg), nil); err != nil {
+			return err
+		}
+		return c.Quit(ctx)
 	}
-	if err != nil {
-		return renewed, err
+	authRefused := func(err error) bool {
+		var se *smtpclient.Error
+		return errors.As(err, &se) && se.Command == "AUTH" && se.Code/100 == 5
 	}
-	if _, err := c.SendMail(ctx, e.user, []string{e.user}, bytes.NewReader(msg), nil); err != nil {
-		return renewed, err
-	}
-	return renewed, c.Quit(ctx)
+	return sessions, UseToken(ctx, ts, session, authRefused)
 }
 
 // delivered waits for a message containing marker in the user's Maildir.
@@ -171,9 +166,9 @@ func TestPostfixXOAUTH2ExpiredToken(t *testing.T) {
 	ts := NewTokenSource(st, e.client())
 
 	marker := fmt.Sprintf("expired-%d", time.Now().UnixNano())
-	renewed, err := e.sendWithRenewal(t, ctx, ts, peerMessage(e.user, marker))
-	if err != nil || renewed {
-		t.Fatalf("send: renewed=%v %v; want a refresh before use and no rejection", renewed, err)
+	sessions, err := e.sendWithRenewal(t, ctx, ts, peerMessage(e.user, marker))
+	if err != nil || sessions != 1 {
+		t.Fatalf("send: %d sessions, %v; want a refresh before use and one session", sessions, err)
 	}
 	r, err := st.Load()
 	if err != nil || r.AccessToken == "expired-access" || !r.Expiry.After(time.Now()) {
@@ -198,9 +193,9 @@ func TestPostfixXOAUTH2RejectedToken(t *testing.T) {
 	ts := NewTokenSource(st, e.client())
 
 	marker := fmt.Sprintf("rejected-%d", time.Now().UnixNano())
-	renewed, err := e.sendWithRenewal(t, ctx, ts, peerMessage(e.user, marker))
-	if err != nil || !renewed {
-		t.Fatalf("send: renewed=%v %v; want one renewal after the 535, then success", renewed, err)
+	sessions, err := e.sendWithRenewal(t, ctx, ts, peerMessage(e.user, marker))
+	if err != nil || sessions != 2 {
+		t.Fatalf("send: %d sessions, %v; want one renewal after the 535, then success", sessions, err)
 	}
 	if r, err := st.Load(); err != nil || r.AccessToken == "revoked-access" {
 		t.Errorf("store after renewal still holds the refused token (%v)", err)
