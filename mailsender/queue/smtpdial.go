@@ -97,6 +97,9 @@ func (p *Profile) tlsConfig(base *tls.Config) (*tls.Config, error) {
 	if base != nil {
 		cfg = base.Clone()
 	}
+	if p.ServerName != "" {
+		cfg.ServerName = p.ServerName
+	}
 	if cfg.ServerName == "" {
 		cfg.ServerName = p.Host
 	}
