@@ -2,24 +2,13 @@ module github.com/mailwright/mailwright/tools/bench
 
 go 1.26
 
-require (
-	github.com/mailwright/mailwright/smtpclient v0.0.0
-	github.com/mailwright/mailwright/saslmech v0.0.0
-	github.com/mailwright/mailwright/tlsprofile v0.0.0
-	github.com/mailwright/mailwright/mime v0.0.0
-	github.com/mailwright/mailwright/dkim v0.0.0
-	github.com/mailwright/mailwright/smime v0.0.0
-	github.com/mailwright/mailwright/oauthgmail v0.0.0
-	github.com/mailwright/mailwright/mailsender v0.0.0
-)
-
 replace (
-	github.com/mailwright/mailwright/smtpclient => ../../smtpclient
-	github.com/mailwright/mailwright/saslmech => ../../saslmech
-	github.com/mailwright/mailwright/tlsprofile => ../../tlsprofile
-	github.com/mailwright/mailwright/mime => ../../mime
 	github.com/mailwright/mailwright/dkim => ../../dkim
-	github.com/mailwright/mailwright/smime => ../../smime
-	github.com/mailwright/mailwright/oauthgmail => ../../oauthgmail
 	github.com/mailwright/mailwright/mailsender => ../../mailsender
+	github.com/mailwright/mailwright/mime => ../../mime
+	github.com/mailwright/mailwright/oauthgmail => ../../oauthgmail
+	github.com/mailwright/mailwright/saslmech => ../../saslmech
+	github.com/mailwright/mailwright/smime => ../../smime
+	github.com/mailwright/mailwright/smtpclient => ../../smtpclient
+	github.com/mailwright/mailwright/tlsprofile => ../../tlsprofile
 )
