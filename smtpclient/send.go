@@ -300,6 +300,10 @@ func (c *Client) transact(ctx context.Context, t *tx, mail string, rcpts []strin
 		if err := c.readMail(ctx, t, true); err != nil {
 			return err
 		}
+		if t.mailErr != nil {
+			// Without PIPELINING no RCPT goes out after a refused MAIL.
+			return c.checkEnvelope(ctx, t, o.AllOrNothing)
+		}
 	}
 	for i, line := range rcpts {
 		c.writeLine(line) //nolint:errcheck
