@@ -5,6 +5,7 @@ package smtpclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -341,5 +342,41 @@ func TestAuthLongInitialResponse(t *testing.T) {
 	})
 	if err := c.Auth(context.Background(), &fakeMech{name: "PLAIN", ir: []byte(ir)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// SEC-32: credentials bound to smtp.a.test are not sent over a verified
+// TLS session with smtp.b.test; no AUTH line goes out.
+func TestAuthWrongHostSEC32(t *testing.T) {
+	t.Parallel()
+	pki := thePKI(t)
+	addr, s := serve(t, func(s *srv) {
+		if !s.startTLS(pki.serverTLS(t, certOpts{}, "smtp.b.test")) {
+			return
+		}
+		s.greet("AUTH PLAIN LOGIN")
+		s.expect("NOOP")
+		s.send("250 ok")
+	})
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pki.clientTLS()
+	cfg.ServerName = "smtp.b.test"
+	c, err := NewClient(context.Background(), tls.Client(raw, cfg), "smtp.b.test", plain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Auth(context.Background(), saslmech.ForHost("smtp.a.test", saslmech.NewPlain("", "user", "hunter2")))
+	if !errors.Is(err, saslmech.ErrWrongHost) {
+		t.Errorf("Auth = %v, want ErrWrongHost", err)
+	}
+	if err := c.Noop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.commands(); !cmp.Equal(got, []string{"EHLO localhost", "NOOP"}) {
+		t.Errorf("server got %q", got)
 	}
 }

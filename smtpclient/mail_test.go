@@ -5,10 +5,13 @@ package smtpclient
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mailwright/mailwright/tlsprofile"
 )
 
 func TestCheckAddress(t *testing.T) {
@@ -301,4 +304,94 @@ func FuzzCheckAddress(f *testing.F) {
 			t.Fatalf("checkAddress(%q) accepted a line end or NUL", a)
 		}
 	})
+}
+
+// A reader that can tell its length gets SIZE checked before anything is
+// sent, even past the first block; a plain stream that grows past the
+// limit is cut off and its transaction aborted.
+func TestSizeLimitStream(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat(strings.Repeat("s", 98)+"\r\n", 1000) // 100,000 octets
+	for _, ext := range [][]string{{"PIPELINING"}, {"PIPELINING", "CHUNKING"}} {
+		k := &sink{ext: append([]string{"SIZE 90000"}, ext...)}
+		addr := k.start(t)
+		c, err := Dial(context.Background(), addr, plain())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"}, strings.NewReader(big), nil)
+		var se *SizeError
+		if !errors.As(err, &se) || se.Partial || se.Size != 100000 || se.Limit != 90000 {
+			t.Errorf("%v: SendMail(strings.Reader) = %v, want a SizeError before sending", ext, err)
+		}
+		if err := c.Noop(context.Background()); err != nil {
+			t.Errorf("%v: connection unusable after a SizeError before sending: %v", ext, err)
+		}
+		_, err = c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"},
+			io.MultiReader(strings.NewReader(big)), nil)
+		if !errors.As(err, &se) || !se.Partial || se.Limit != 90000 {
+			t.Errorf("%v: SendMail(stream) = %v, want a partial SizeError", ext, err)
+		}
+		if !errors.Is(c.Noop(context.Background()), ErrClosed) {
+			t.Errorf("%v: connection still open after an aborted message", ext)
+		}
+		if n := len(k.messages()); n != 0 {
+			t.Errorf("%v: server got %d messages, want 0", ext, n)
+		}
+	}
+}
+
+// REQUIRETLS (RFC 8689) goes on MAIL only over TLS with a verified
+// certificate and when the server offers it; otherwise nothing is sent.
+func TestRequireTLS(t *testing.T) {
+	t.Parallel()
+	pki := thePKI(t)
+	for _, policy := range []tlsprofile.Policy{tlsprofile.Verify, tlsprofile.Encrypt} {
+		addr, _ := serve(t, func(s *srv) {
+			s.greet("STARTTLS")
+			s.expect("STARTTLS")
+			s.send("220 go ahead")
+			if !s.startTLS(pki.serverTLS(t, certOpts{}, "127.0.0.1")) {
+				return
+			}
+			s.expect("EHLO localhost")
+			s.ehlo("REQUIRETLS")
+			if policy == tlsprofile.Verify {
+				s.expect("MAIL FROM:<a@example.com> REQUIRETLS")
+				s.send("250 ok")
+			}
+			s.quit()
+		})
+		c, err := Dial(context.Background(), addr, tlsOpts(t, policy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Mail(context.Background(), "a@example.com", &MailOptions{RequireTLS: true})
+		if policy == tlsprofile.Verify && err != nil {
+			t.Errorf("Mail with REQUIRETLS over verified TLS: %v", err)
+		}
+		if policy == tlsprofile.Encrypt && !errors.Is(err, ErrTLSRequired) {
+			t.Errorf("Mail with REQUIRETLS over unverified TLS = %v, want ErrTLSRequired", err)
+		}
+		c.Quit(context.Background())
+	}
+
+	c, s := dialPlain(t, func(s *srv) {
+		s.greet("REQUIRETLS")
+		s.expect("NOOP")
+		s.send("250 ok")
+	})
+	if err := c.Mail(context.Background(), "a@example.com", &MailOptions{RequireTLS: true}); !errors.Is(err, ErrTLSRequired) {
+		t.Errorf("Mail with REQUIRETLS in clear = %v, want ErrTLSRequired", err)
+	}
+	c.Noop(context.Background())
+	if got := s.received(); got != "EHLO localhost\r\nNOOP\r\n" {
+		t.Errorf("wire = %q", got)
+	}
+	c2, _ := dialPlain(t, func(s *srv) { s.greet() })
+	var ee *ExtensionError
+	if err := c2.Mail(context.Background(), "a@example.com", &MailOptions{RequireTLS: true}); !errors.As(err, &ee) ||
+		ee.Extension != "REQUIRETLS" {
+		t.Errorf("Mail with REQUIRETLS not offered = %v, want an ExtensionError", err)
+	}
 }
