@@ -5,7 +5,7 @@ go 1.26.0
 require (
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/mailwright/mailwright/mime v0.0.0
-	github.com/mailwright/mailwright/saslmech v0.0.0-00010101000000-000000000000
+	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/wneessen/go-mail v0.8.1
 )
 
