@@ -24,9 +24,9 @@ import (
 )
 
 // The tests in this file run every mechanism against the real servers of
-// the peer tier (shared/peers: Postfix with Dovecot, Postfix with Cyrus
-// SASL, and the OAuth2 stub). They skip when a peer is not running and fail
-// when MAILPEERS=1 says it must be.
+// the peer tier that peers/postfix-start.sh starts: Postfix with Dovecot,
+// Postfix with Cyrus SASL, and the OAuth2 stub. They skip when a peer is
+// not running and fail when MAILPEERS=1 says it must be.
 
 func peerEnv(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -43,7 +43,7 @@ func peerAddr(t *testing.T, portVar, def string) string {
 		if os.Getenv("MAILPEERS") == "1" {
 			t.Fatalf("mail peer %s not running: %v", addr, err)
 		}
-		t.Skipf("mail peer %s not running (shared/peers/postfix-start.sh)", addr)
+		t.Skipf("mail peer %s not running (bash peers/postfix-start.sh)", addr)
 	}
 	c.Close()
 	return addr
