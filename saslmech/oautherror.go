@@ -34,6 +34,7 @@ type OAuthError struct {
 	Challenge []byte
 }
 
+// Error gives the mechanism and the decoded members.
 func (e *OAuthError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "saslmech: %s: token rejected", e.Mechanism)

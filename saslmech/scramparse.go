@@ -70,6 +70,7 @@ type ServerError struct {
 	Value string
 }
 
+// Error gives the SCRAM server's error value.
 func (e *ServerError) Error() string {
 	return fmt.Sprintf("saslmech: %s: server error %q", e.Mechanism, e.Value)
 }
