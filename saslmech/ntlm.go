@@ -46,7 +46,7 @@ func (n *ntlm) check() error {
 	if user, _ := splitNTLMUser(n.username); user == "" {
 		return &CredentialError{Mechanism: "NTLM", Field: "username", Reason: "has an empty user part"}
 	}
-	return checkUTF8("NTLM", "password", n.password, true, "\x00")
+	return checkUTF8("NTLM", "password", n.password, true, nul)
 }
 
 // splitNTLMUser splits "DOMAIN\user" the way go-ntlmssp does.

@@ -75,5 +75,5 @@ func (t *tokenState) next(mech string, ch []byte, msg func() []byte, dummy []byt
 // checkToken refuses a token that cannot follow "Bearer " on one line:
 // empty, or holding a space, ^A or another control byte.
 func checkToken(mech, token string) error {
-	return checkField(mech, "token", token, true, controls+" ")
+	return checkField(mech, "token", token, true, tokenBytes)
 }
