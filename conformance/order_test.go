@@ -85,7 +85,7 @@ S: 221 2.0.0 Bye
 		signed.Write(line)
 	}
 	if stuffed != 3 {
-		t.Errorf("%d stuffed lines on the wire, want 3 (".first", "..two dots" and "."):\n%s", stuffed, wire)
+		t.Errorf("%d stuffed lines on the wire, want 3 (.first, ..two dots and the lone dot):\n%s", stuffed, wire)
 	}
 	if n := bytes.Count(signed.Bytes(), []byte("\n")); n != bytes.Count(signed.Bytes(), []byte("\r\n")) {
 		t.Errorf("the message holds a bare LF")
