@@ -4,6 +4,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"os/exec"
@@ -110,8 +111,10 @@ func TestPeerTierCLI(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !bytes.Contains(tr, []byte("C: AUTH "+mech)) || bytes.Contains(tr, []byte(testPass)) {
-					t.Errorf("transcript lacks AUTH %s or shows the password:\n%s", mech, tr)
+				b64 := base64.StdEncoding.EncodeToString([]byte(testPass))
+				if !bytes.Contains(tr, []byte("C: AUTH "+mech)) || !bytes.Contains(tr, []byte("<redacted>")) ||
+					bytes.Contains(tr, []byte(testPass)) || bytes.Contains(tr, []byte(b64)) {
+					t.Errorf("transcript lacks AUTH %s and <redacted>, or shows the password:\n%s", mech, tr)
 				}
 			})
 		}
