@@ -3,6 +3,7 @@ module github.com/mailwright/mailwright/tools
 go 1.26.0
 
 require (
+	github.com/mailwright/mailwright/dkim v0.0.0
 	github.com/mailwright/mailwright/mailsender v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/smime v0.0.0
@@ -11,7 +12,6 @@ require (
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
-	github.com/mailwright/mailwright/dkim v0.0.0 // indirect
 	github.com/mailwright/mailwright/mime v0.0.0 // indirect
 	github.com/mailwright/mailwright/smtpclient v0.0.0 // indirect
 	github.com/smallstep/pkcs7 v0.2.3 // indirect
