@@ -18,6 +18,12 @@
 //     headers, through mime;
 //   - RFC 6376 DKIM signatures, through dkim.
 //
+// It is not a mail server and not a queue: it hands each message to the
+// one server it is given (a submission server, typically), and retries
+// nothing; package mailsender/queue and module mailsender/jetstream add
+// durable queueing with retries. It does no MX lookup and
+// reads no mail.
+//
 // # Sending
 //
 // [Sender.Send] checks the settings and the message, composes the whole
