@@ -21,8 +21,7 @@
 // It is not a mail server and not a queue: it hands each message to the
 // one server it is given (a submission server, typically), and retries
 // nothing; package mailsender/queue and module mailsender/jetstream add
-// durable queueing with retries. It does no MX lookup and
-// reads no mail.
+// durable queueing with retries. It does no MX lookup and reads no mail.
 //
 // # Sending
 //
