@@ -141,3 +141,60 @@ func TestPeerTierOAuthToken(t *testing.T) {
 		})
 	}
 }
+
+// TestPeerTierSmugglingSEC25 sends bodies written to smuggle a second
+// message past a server that took a bare LF for a line end (SEC-25,
+// SEC-26, CVE-2023-51764). Postfix must deliver exactly one message, to
+// alice only, whose body still holds the would-be commands as text, and
+// the DKIM signature, made over the CRLF form, must verify.
+func TestPeerTierSmugglingSEC25(t *testing.T) {
+	p := peer(t, submitPort)
+	dir := t.TempDir()
+	keyFile, txtFile := dkimKey(t, dir)
+	for _, tt := range []struct{ name, end string }{
+		{"LF.LF", "\n.\n"}, {"LF.CRLF", "\n.\r\n"}, {"CRLF.LF", "\r\n.\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			marker := fmt.Sprintf("smuggled-%d", time.Now().UnixNano())
+			s := &mailsender.Sender{Host: "127.0.0.1", Port: p, TLS: true, CAFile: caFile(),
+				Username: testUser, Password: testPass}
+			d := &mailsender.DKIM{KeyFile: keyFile, Domain: "example.test", Selector: "sel"}
+			m := peerMessage("smuggling " + tt.name + " " + marker)
+			m.Body = "first" + tt.end + "MAIL FROM:<x@elsewhere.test>\nRCPT TO:<dave@example.test>\n" +
+				"DATA\nSubject: " + marker + "-inner\n\ninner\n.\n"
+			if _, err := s.SendCertified(context.Background(), m, d); err != nil {
+				t.Fatalf("SendCertified: %v", err)
+			}
+			got := delivered(t, "alice", marker)
+			for _, part := range []string{"first\r\n.\r\nMAIL FROM:<x@elsewhere.test>", "RCPT TO:<dave@example.test>",
+				"Subject: " + marker + "-inner\r\n\r\ninner\r\n.\r\n"} {
+				if !bytes.Contains(got, []byte(part)) {
+					t.Errorf("alice's copy lacks %q:\n%s", part, got)
+				}
+			}
+			verifyDKIM(t, got, txtFile)
+			// Delivery is asynchronous: leave time for a smuggled copy.
+			time.Sleep(500 * time.Millisecond)
+			for _, box := range []string{"dave", "alice"} {
+				if n := countWith(t, box, marker+"-inner"); n != map[string]int{"dave": 0, "alice": 1}[box] {
+					t.Errorf("%s holds %d messages with the inner Subject", box, n)
+				}
+			}
+		})
+	}
+}
+
+// countWith counts the messages in mailbox that contain marker.
+func countWith(t *testing.T, mailbox, marker string) int {
+	t.Helper()
+	dir := filepath.Join(peersDir, "mail", "example.test", mailbox, "new")
+	files, _ := os.ReadDir(dir)
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err == nil && bytes.Contains(b, []byte(marker)) {
+			n++
+		}
+	}
+	return n
+}
