@@ -15,7 +15,7 @@ import (
 	"github.com/mailwright/mailwright/mailsender"
 )
 
-func testKey(t *testing.T) crypto.Signer {
+func testKey(t testing.TB) crypto.Signer {
 	t.Helper()
 	b, err := os.ReadFile("testdata/dkim-rsa.pem")
 	if err != nil {
