@@ -111,3 +111,22 @@ func TestSendCertifiedOrderSEC30(t *testing.T) {
 		})
 	}
 }
+
+// TestSendCertifiedClassicSignature: Algorithm "rsa-sha1" with
+// simple/simple reproduces the classic component's kind of signature,
+// which python3-dkim still verifies.
+func TestSendCertifiedClassicSignature(t *testing.T) {
+	f := newFakeServer(t, nil)
+	s := sender(f)
+	d := &mailsender.DKIM{Signer: testKey(t), Domain: "example.test", Selector: "sel",
+		Algorithm: "rsa-sha1", Canonicalization: "simple/simple"}
+	if _, err := s.SendCertified(context.Background(), message(), d); err != nil {
+		t.Fatalf("SendCertified: %v", err)
+	}
+	got := f.received()
+	head := "DKIM-Signature: v=1; a=rsa-sha1; c=simple/simple; d=example.test; s=sel;"
+	if len(got) != 1 || !bytes.HasPrefix(got[0], []byte(head)) {
+		t.Fatalf("server received %q, want a message starting %q", got, head)
+	}
+	verifyWithDkimpy(t, got[0])
+}

@@ -3,6 +3,7 @@ module github.com/mailwright/mailwright/mailsender
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/mailwright/mailwright/dkim v0.0.0
 	github.com/mailwright/mailwright/mime v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
