@@ -4,8 +4,9 @@
 // DKIM-sign it if asked, and send it over SMTP with TLS and AUTH, in one
 // call. Its vocabulary is that of the classic mail components it replaces
 // (Host, Port, Username, Password, TLS, SSL, TLSVersion, From, FromName,
-// Subject, Body, IsHTML, Send, SendCertified), with Go shapes: a [Sender]
-// holding the settings, a [Message] value, and Send(ctx, msg).
+// AddAddress, AddCC, AddBCC, AddReplyTo, Subject, Body, IsHTML,
+// AddAttachment, EncodeHeader, Send, SendCertified), with Go shapes: a
+// [Sender] holding the settings, a [Message] value, and Send(ctx, msg).
 //
 // It builds on the other mailwright modules and covers, through them:
 //
