@@ -222,8 +222,16 @@ func execute(ctx context.Context, out io.Writer, job *sendJob) error {
 		if err != nil {
 			return fmt.Errorf("--transcript: %w", err)
 		}
-		defer f.Close()
-		job.sender.Trace = f
+		tw := &transcriptWriter{w: f}
+		job.sender.Trace = tw
+		err = deliver(ctx, out, job.sender, job.msg)
+		if cerr := tw.Close(); err == nil {
+			err = cerr
+		}
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("--transcript: %w", cerr)
+		}
+		return err
 	}
 	return deliver(ctx, out, job.sender, job.msg)
 }
