@@ -221,13 +221,14 @@ func (c *Client) greet(ctx context.Context) error {
 // on a connection still in clear (SEC-07: a server without EHLO cannot
 // start TLS). A 421 is returned as it is (CASE-15).
 func (c *Client) hello(ctx context.Context, tlsRequired bool) error {
-	c.ext, c.mechs = nil, nil
+	c.ext, c.mechs, c.sizeMax = nil, nil, 0
 	r, err := c.cmd(ctx, c.opts.CommandTimeout, "EHLO", "EHLO "+c.opts.LocalName)
 	if err != nil {
 		return err
 	}
 	if r.Code == 250 {
 		c.ext, c.mechs = parseEHLO(r.Message)
+		c.sizeMax = parseSize(c.ext)
 		return nil
 	}
 	if r.Code != 500 && r.Code != 502 {

@@ -263,13 +263,13 @@ func TestParseEHLOCASE12(t *testing.T) {
 			t.Errorf("parseEHLO(%q) = %v, %v, want %v, %v", tt.msg, ext, mechs, tt.ext, tt.mechs)
 		}
 	}
-	c := &Client{ext: map[string]string{"SIZE": ""}}
-	if c.sizeLimit() != 0 {
-		t.Error("SIZE without a number limits")
+	for param, want := range map[string]int64{"": 0, "35882577": 35882577, "1000 extra": 1000, "-5": 0, "x": 0} {
+		if got := parseSize(map[string]string{"SIZE": param}); got != want {
+			t.Errorf("parseSize(SIZE %q) = %d, want %d", param, got, want)
+		}
 	}
-	c.ext["SIZE"] = "35882577"
-	if c.sizeLimit() != 35882577 {
-		t.Error("SIZE 35882577 not read")
+	if got := parseSize(map[string]string{}); got != 0 {
+		t.Errorf("parseSize without SIZE = %d, want 0", got)
 	}
 }
 

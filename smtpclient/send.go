@@ -184,7 +184,7 @@ func (c *Client) send(ctx context.Context, from string, to []string, src *source
 	if err := c.unsolicited(ctx); err != nil {
 		return nil, false, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) }) //nolint:errcheck
+	stop := c.interruptOn(ctx)
 	defer stop()
 	t := &tx{params: p, res: &SendResult{Recipients: make([]RcptResult, len(to))}}
 	for i, r := range to {
@@ -412,6 +412,9 @@ func (c *Client) checkEnvelope(ctx context.Context, t *tx, all bool) error {
 
 // refused builds the RecipientError for the refused recipients.
 func (t *tx) refused(delivered int) error {
+	if delivered == len(t.res.Recipients) {
+		return nil
+	}
 	e := &RecipientError{Delivered: delivered}
 	for _, r := range t.res.Recipients {
 		if r.Err != nil {
