@@ -214,7 +214,7 @@ func TestEightBitCASE19(t *testing.T) {
 		t.Errorf("MAIL line = %q", lines[0])
 	}
 	if m := k.messages(); len(m) != 1 || string(m[0].body) != body {
-		t.Errorf("server got %q", m)
+		t.Errorf("server got %+v", m)
 	}
 }
 

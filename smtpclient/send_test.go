@@ -106,7 +106,7 @@ func TestSendMailRoundTrips(t *testing.T) {
 			if len(msgs) != 3 {
 				t.Fatalf("server got %d messages, want 3", len(msgs))
 			}
-			want := sinkMsg{from: "s@example.com", to: to, body: []byte(msg)}
+			want := sinkMsg{from: "s@example.com", to: to, body: []byte(msg), size: int64(len(msg))}
 			if diff := cmp.Diff(want, msgs[2], cmp.AllowUnexported(sinkMsg{})); diff != "" {
 				t.Errorf("message (-want +got):\n%s", diff)
 			}
