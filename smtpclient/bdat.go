@@ -90,7 +90,6 @@ func (c *Client) sendChunks(ctx context.Context, t *tx, src *source, deferred, p
 		}
 		return err
 	}
-	c.trace.note("[message body, " + strconv.FormatInt(b.n, 10) + " octets in BDAT chunks]")
 	return c.done(t, b.final)
 }
 
@@ -108,6 +107,9 @@ func (b *bdat) emit(data []byte, last bool) error {
 	c.bw.Write(data) //nolint:errcheck
 	b.n += int64(len(data))
 	b.outstanding++
+	if last && c.trace != nil {
+		c.trace.note("[message body, " + strconv.FormatInt(b.n, 10) + " octets in BDAT chunks]")
+	}
 	if b.deferred {
 		b.deferred = false
 		if err := c.readEnvelope(b.ctx, b.t, true); err != nil {
