@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,23 @@ func FuzzReadReply(f *testing.F) {
 		}
 		if len(r.Message) > maxReplySize {
 			t.Fatalf("readReply(%q) message of %d bytes", in, len(r.Message))
+		}
+		// SEC-40: every line the reply took carries the same code, and
+		// only the last one ends it.
+		rows := strings.Count(r.Message, "\n") + 1
+		lines := strings.SplitAfter(in, "\n")
+		if rows > len(lines) || rows > maxReplyRows {
+			t.Fatalf("readReply(%q) has %d rows from %d lines", in, rows, len(lines))
+		}
+		code := strconv.Itoa(r.Code)
+		for i, l := range lines[:rows] {
+			sep := byte(' ')
+			if i < rows-1 {
+				sep = '-'
+			}
+			if !strings.HasPrefix(l, code) || (len(strings.TrimRight(l, "\r\n")) > 3 && l[3] != sep) {
+				t.Fatalf("readReply(%q) took line %q into reply %d", in, l, r.Code)
+			}
 		}
 	})
 }
