@@ -5,6 +5,7 @@ package smtpclient
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -208,5 +209,54 @@ func TestSendMailNoneAccepted(t *testing.T) {
 			t.Errorf("%v: connection not reusable: %v", ext, err)
 		}
 		c.Close()
+	}
+}
+
+// SEC-30: a message that is already canonical (CRLF only) reaches the
+// server byte for byte as given, dot-leading lines included, so that a
+// DKIM signature made over it still verifies; with DATA and with BDAT.
+func TestCanonicalMessageUnchangedSEC30(t *testing.T) {
+	t.Parallel()
+	msg := "DKIM-Signature: v=1; a=ed25519-sha256; b=abc\r\nSubject: x\r\n\r\n.leading dot\r\n.\r\n..\r\n" +
+		strings.Repeat("line\r\n", 20000) + ".end\r\n"
+	for _, ext := range [][]string{{"PIPELINING", "8BITMIME"}, {"PIPELINING", "CHUNKING", "8BITMIME"}} {
+		k := &sink{ext: ext}
+		c, err := Dial(context.Background(), k.start(t), plain())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"},
+			strings.NewReader(msg), nil); err != nil {
+			t.Fatal(err)
+		}
+		c.Quit(context.Background())
+		if m := k.messages(); len(m) != 1 || string(m[0].body) != msg {
+			t.Errorf("%v: the server did not get the message byte for byte", ext)
+		}
+	}
+}
+
+// CASE-19 for a stream: 8-bit content after the first 64 KiB, to a server
+// without 8BITMIME, stops the transfer with an ExtensionError and no
+// message is delivered.
+func TestEightBitLateCASE19(t *testing.T) {
+	t.Parallel()
+	msg := "Subject: x\r\n\r\n" + strings.Repeat(strings.Repeat("a", 70)+"\r\n", 2000) + "caf\xc3\xa9\r\n"
+	for _, ext := range [][]string{{"PIPELINING"}, {"PIPELINING", "CHUNKING"}} {
+		k := &sink{ext: ext}
+		c, err := Dial(context.Background(), k.start(t), plain())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"},
+			io.MultiReader(strings.NewReader(msg)), nil)
+		var ee *ExtensionError
+		if !errors.As(err, &ee) || ee.Extension != "8BITMIME" {
+			t.Errorf("%v: SendMail = %v, want an ExtensionError for 8BITMIME", ext, err)
+		}
+		c.Close()
+		if n := len(k.messages()); n != 0 {
+			t.Errorf("%v: server got %d messages, want 0", ext, n)
+		}
 	}
 }
