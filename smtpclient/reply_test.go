@@ -183,6 +183,9 @@ func TestEnhancedCode(t *testing.T) {
 		{"5.1.1x", EnhancedCode{}, 0, false},
 		{"5.1 x", EnhancedCode{}, 0, false},
 		{"mx.example.com", EnhancedCode{}, 0, false},
+		{"2.0.00 x", EnhancedCode{}, 0, false}, // RFC 3463: no leading zero
+		{"5.07.1 x", EnhancedCode{}, 0, false},
+		{"5.0.10 x", EnhancedCode{5, 0, 10}, 6, true},
 	}
 	for _, tt := range tests {
 		got, n, ok := parseEnhancedCode(tt.in)
