@@ -66,8 +66,8 @@ func newConn(conn net.Conn, host string, o Options) *Client {
 		host: host,
 		opts: o,
 	}
-	if o.Trace != nil {
-		c.trace = &tracer{w: o.Trace}
+	if o.Trace != nil || o.TraceHandler != nil {
+		c.trace = &tracer{w: o.Trace, h: o.TraceHandler}
 	}
 	return c
 }

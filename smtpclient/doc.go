@@ -74,6 +74,7 @@
 // and NUL are refused. Replies are bounded in line length, line count and
 // size, and every line of a multi-line reply must carry the same code.
 //
-// The optional [Options.Trace] writer receives the dialogue with every
-// AUTH payload replaced by [redacted]; the package logs nothing else.
+// The optional [Options.Trace] writer and [Options.TraceHandler] (a
+// slog.Handler) receive the dialogue with every AUTH payload replaced by
+// [redacted]; the package logs nothing else.
 package smtpclient

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -58,6 +59,12 @@ type Options struct {
 	// with AUTH payloads replaced by [redacted]. Message bodies are not
 	// traced, only their size.
 	Trace io.Writer
+
+	// TraceHandler, when set, receives the same dialogue, redacted the
+	// same way, as one record per line at level Debug with the message
+	// "smtp" and the attributes "dir" ("C" or "S") and "line". It may be
+	// set together with Trace.
+	TraceHandler slog.Handler
 
 	// Dialer opens the connection in Dial and DialTLS. Nil means a
 	// net.Dialer.
