@@ -156,6 +156,11 @@ func (c *Client) open(ctx context.Context) error {
 		return fmt.Errorf("%w: STARTTLS not offered", ErrTLSRequired)
 	}
 	err := c.startTLS(ctx, tlsConfig(c.opts.TLSConfig, c.host, policy))
+	if err != nil && policy == tlsprofile.May && !c.closed && errors.Is(err, ErrTLSRequired) {
+		// Refused with a reply: the session is still in a clean state in
+		// clear, and opportunistic TLS goes on without it.
+		return nil
+	}
 	if err != nil && !c.closed {
 		c.abandon(ctx)
 	}

@@ -46,7 +46,8 @@ type Options struct {
 	// value, tlsprofile.Verify, requires STARTTLS and checks the server's
 	// certificate; Encrypt requires it without the check; May uses it
 	// when offered (without the check, as Postfix does) and continues in
-	// clear otherwise; None never sends STARTTLS. With DialTLS the TLS
+	// clear when it is not offered or is refused with a reply (a failed
+	// handshake still ends the session); None never sends STARTTLS. With DialTLS the TLS
 	// is implicit and only Verify checks the certificate.
 	TLSPolicy tlsprofile.Policy
 
