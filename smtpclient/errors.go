@@ -11,7 +11,9 @@ import (
 // Error is a reply in which the server refused or deferred a command.
 type Error struct {
 	// Command names what was refused: "MAIL FROM", "RCPT TO", "DATA",
-	// "EHLO" and so on. It is empty for the greeting.
+	// "EHLO" and so on. It is empty for the greeting, and "idle" for a
+	// reply that came while no command was pending (typically a 421 sent
+	// to a connection left idle, RFC 5321 section 3.8).
 	Command string
 	// Code is the three-digit reply code (RFC 5321 section 4.2).
 	Code int
@@ -26,9 +28,12 @@ type Error struct {
 // Error reads like "RCPT TO rejected: 550 5.7.1 Relaying denied".
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Command == "" {
+	switch e.Command {
+	case "":
 		b.WriteString("server refused the connection: ")
-	} else {
+	case idleCommand:
+		b.WriteString("server ended the idle connection: ")
+	default:
 		b.WriteString(e.Command)
 		b.WriteString(" rejected: ")
 	}
@@ -43,6 +48,9 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// idleCommand is Error.Command for a reply nobody asked for.
+const idleCommand = "idle"
 
 // Temporary reports whether the reply was a transient failure (4xx): the
 // same command may succeed later.

@@ -270,10 +270,10 @@ func (c *Client) unsolicited(ctx context.Context) error {
 		return nil
 	}
 	c.setDeadline(ctx, c.opts.CommandTimeout, readOnly)
-	if _, err := c.read(ctx, "idle", maxReplyLine); err != nil {
+	if _, err := c.read(ctx, idleCommand, maxReplyLine); err != nil {
 		return err
 	}
-	return c.fail(ctx, "idle", &ProtocolError{Command: "previous command", Reason: "unsolicited reply"})
+	return c.fail(ctx, idleCommand, &ProtocolError{Command: "previous command", Reason: "unsolicited reply"})
 }
 
 // deadline sets an absolute deadline for the next step.
