@@ -69,6 +69,7 @@ type ProtocolError struct {
 	Reason string
 }
 
+// Error reads like "smtpclient: protocol error after DATA: reply code changed".
 func (e *ProtocolError) Error() string {
 	if e.Command == "" {
 		return "smtpclient: protocol error in greeting: " + e.Reason
@@ -86,6 +87,7 @@ type TLSError struct {
 	Err error
 }
 
+// Error names the handshake failure and the crypto/tls reason.
 func (e *TLSError) Error() string { return "smtpclient: TLS handshake failed: " + e.Err.Error() }
 
 // Unwrap returns the underlying crypto/tls error.
@@ -100,6 +102,7 @@ type ArgumentError struct {
 	Reason string
 }
 
+// Error names the field and the reason, never the value.
 func (e *ArgumentError) Error() string {
 	return "smtpclient: invalid " + e.Field + ": " + e.Reason
 }
@@ -113,6 +116,7 @@ type ExtensionError struct {
 	Reason string
 }
 
+// Error names the missing extension and what needed it.
 func (e *ExtensionError) Error() string {
 	return "smtpclient: server does not offer " + e.Extension + ", needed for " + e.Reason
 }
@@ -133,6 +137,7 @@ type SizeError struct {
 	Partial bool
 }
 
+// Error gives the size and the server's limit.
 func (e *SizeError) Error() string {
 	if e.Partial {
 		return "smtpclient: message exceeds the server's SIZE limit of " +
@@ -154,6 +159,7 @@ type BodyError struct {
 	Reason string
 }
 
+// Error gives the offset of the line and the reason.
 func (e *BodyError) Error() string {
 	return "smtpclient: message line at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Reason
 }

@@ -57,6 +57,7 @@ type RecipientError struct {
 	Delivered int
 }
 
+// Error counts the refused recipients and lists each with its reply.
 func (e *RecipientError) Error() string {
 	var b strings.Builder
 	b.WriteString("smtpclient: ")
