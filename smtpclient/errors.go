@@ -84,6 +84,7 @@ func (e *ProtocolError) Temporary() bool { return true }
 // or mismatched certificate. Err is the error from crypto/tls, so
 // errors.As finds [x509.UnknownAuthorityError] and its kin.
 type TLSError struct {
+	// Err is the handshake error from crypto/tls.
 	Err error
 }
 
@@ -98,7 +99,9 @@ func (e *TLSError) Unwrap() error { return e.Err }
 // character in a command argument. Nothing was sent. The error names the
 // field, never the value, so that it is safe to log.
 type ArgumentError struct {
-	Field  string
+	// Field names the argument, such as "recipient address".
+	Field string
+	// Reason says what was wrong with it.
 	Reason string
 }
 

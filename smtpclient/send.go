@@ -53,7 +53,10 @@ type RcptResult struct {
 // RecipientError reports recipients the server refused. When Delivered
 // is zero the message was not sent at all.
 type RecipientError struct {
-	Refused   []RcptResult
+	// Refused lists the refused recipients in the order given, each with
+	// the server's *Error.
+	Refused []RcptResult
+	// Delivered is the number of recipients the message went to.
 	Delivered int
 }
 
