@@ -494,3 +494,27 @@ func BenchmarkSMTPLarge(b *testing.B) {
 		})
 	}
 }
+
+// TestSMTPWaits checks the waits per message on a reused connection that
+// the benchmark reports: 1 for smtpclient with PIPELINING and CHUNKING, 2
+// with PIPELINING and DATA, and 4 for each peer library.
+func TestSMTPWaits(t *testing.T) {
+	want := map[string]int64{"mailwright": 1, "mailwright-data": 2, "netsmtp": 4, "gosmtp": 4, "gomail": 4}
+	msg := message2K()
+	for _, lib := range libraries {
+		t.Run(lib.name, func(t *testing.T) {
+			conn := dialSink(t, startSink(t, lib.ext), 0)
+			s := lib.open(t, conn)
+			defer s.close()
+			before := conn.waits.Load()
+			for range 10 {
+				if err := s.send(bytes.NewReader(msg)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := (conn.waits.Load() - before) / 10; got != want[lib.name] {
+				t.Errorf("%s: %d waits per message, want %d", lib.name, got, want[lib.name])
+			}
+		})
+	}
+}
