@@ -260,3 +260,50 @@ func TestEightBitLateCASE19(t *testing.T) {
 		}
 	}
 }
+
+// A BDAT chunk refused in the middle of a pipelined transfer: the client
+// reads every outstanding reply, resets, reports the refusal, and the
+// connection stays usable.
+func TestBDATChunkRefused(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat(strings.Repeat("c", 98)+"\r\n", 3000) // 300,000 octets: three chunks
+	addr, s := serve(t, func(s *srv) {
+		s.greet("PIPELINING", "CHUNKING")
+		s.expect("MAIL FROM:<a@example.com>")
+		s.expect("RCPT TO:<b@example.org>")
+		chunk := func() {
+			l, _ := s.line()
+			if !strings.HasPrefix(l, "BDAT ") {
+				t.Errorf("server got %q, want BDAT", l)
+				return
+			}
+			n, _ := parseBDAT(strings.TrimPrefix(l, "BDAT "))
+			io.ReadFull(s.br, make([]byte, n))
+		}
+		chunk() // the client waits for the envelope replies after the first chunk
+		s.send("250 ok", "250 ok", "250 2.0.0 chunk ok")
+		chunk()
+		chunk()
+		s.send("552 5.3.4 message too big", "503 5.5.1 no transaction")
+		s.expect("RSET")
+		s.send("250 ok")
+		s.expect("NOOP")
+		s.send("250 ok")
+	})
+	c, err := Dial(context.Background(), addr, plain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"}, strings.NewReader(msg), nil)
+	var se *Error
+	if !errors.As(err, &se) || se.Code != 552 || se.Command != "BDAT" {
+		t.Fatalf("SendMail = %v, want the 552 to BDAT", err)
+	}
+	if err := c.Noop(context.Background()); err != nil {
+		t.Errorf("connection not reusable: %v", err)
+	}
+	if got := s.commands(); len(got) != 8 || got[6] != "RSET" {
+		t.Errorf("server got %q", got)
+	}
+}
