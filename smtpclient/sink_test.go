@@ -27,6 +27,9 @@ type sink struct {
 	// discard keeps no message bodies, only their sizes, so that a large
 	// message costs the test server no memory.
 	discard bool
+	// noop, when set, is the reply to NOOP, after which the connection
+	// is closed.
+	noop string
 
 	conns int // connections accepted
 
@@ -125,7 +128,14 @@ func (k *sink) session(c net.Conn) {
 				bw.WriteString("250" + sep + l + "\r\n")
 			}
 			bw.Flush()
-		case "HELO", "NOOP":
+		case "NOOP":
+			if k.noop != "" {
+				reply(k.noop)
+				bw.Flush()
+				return
+			}
+			reply("250 ok")
+		case "HELO":
 			reply("250 ok")
 		case "RSET":
 			cur = sinkMsg{}
