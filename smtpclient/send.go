@@ -122,6 +122,12 @@ func (c *Client) SendMail(ctx context.Context, from string, to []string, msg io.
 	return res, err
 }
 
+// BUG(mailwright): a message over 64 KiB read from a reader with neither
+// a Len nor a Seek method has no known size: MAIL FROM carries no SIZE, and
+// a message over the server's SIZE limit is stopped only when it passes
+// the limit, after part of it was sent (the transaction is then aborted by
+// closing the connection). Set MailOptions.Size when the size is known.
+
 // source is a message whose first block has been read.
 type source struct {
 	first   []byte
