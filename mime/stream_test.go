@@ -143,8 +143,11 @@ func TestRoundTripRandom(t *testing.T) {
 func TestSmallReads(t *testing.T) {
 	data := make([]byte, 20000)
 	rand.NewChaCha8([32]byte{9}).Read(data)
-	text := strings.Repeat("Grüße, a line of text = with \t tabs.\n", 300)
-	for _, enc := range []string{"", "quoted-printable", "base64"} {
+	for _, enc := range []string{"", "quoted-printable", "base64", "7bit", "8bit"} {
+		text := strings.Repeat("Grüße, a line of text = with \t tabs.\n.dot\r\nFrom x\rend ", 300)
+		if enc == "7bit" || enc == "8bit" {
+			text = strings.NewReplacer("ü", "u", "ß", "ss").Replace(text)
+		}
 		m := baseMessage()
 		m.Text = ""
 		m.TransferEncoding = enc
