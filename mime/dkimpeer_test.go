@@ -144,6 +144,36 @@ func TestDKIMPeer(t *testing.T) {
 			t.Errorf("dkimpy passes %s after a refold, want a failure", file)
 		}
 	}
+	t.Run("OpenDKIM", func(t *testing.T) {
+		openDKIMVerify(t, txtFile, pass)
+	})
+}
+
+// openDKIMVerify checks that OpenDKIM, as a second verifier, passes every
+// one of files.
+func openDKIMVerify(t *testing.T, txtFile string, files []string) {
+	if _, err := exec.LookPath("opendkim"); err != nil {
+		if _, err = os.Stat("/usr/sbin/opendkim"); err != nil {
+			if os.Getenv("MAILPEERS") == "1" {
+				t.Fatalf("MAILPEERS=1 but opendkim is not installed")
+			}
+			t.Skip("opendkim is not installed (bash peers/install.sh dkim)")
+		}
+	}
+	txt, err := os.ReadFile(txtFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns := filepath.Join(filepath.Dir(txtFile), "dns")
+	if err := os.WriteFile(dns, append([]byte("sel._domainkey.example.org "), txt...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", append([]string{"../peers/opendkim-verify.sh", "--dns", dns}, files...)...)
+	cmd.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":/usr/sbin")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), ": pass\n") != len(files) {
+		t.Errorf("opendkim-verify.sh: %v\n%s", err, out)
+	}
 }
 
 // dkimVerify runs dkim-verify.py over files and reports for each whether
