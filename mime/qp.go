@@ -122,11 +122,18 @@ func (w *QPWriter) encode(p []byte) int {
 		// room for the escapes of its whole character, so that no soft
 		// break splits it.
 		for {
-			if col+int(qpReserve[c]) > qpMaxLine-1 {
+			r := int(qpReserve[c])
+			if col+r > qpMaxLine-1 {
 				n, col = qpSoftBreak(out, n)
 			}
 			binary.LittleEndian.PutUint32(out[n:], qpEscapes[c])
 			n, col, i = n+3, col+3, i+1
+			// The rest of the character: the lead octet reserved room
+			// for its continuation octets.
+			for r -= 3; r > 0 && i < len(p) && p[i]&0xC0 == 0x80; r -= 3 {
+				binary.LittleEndian.PutUint32(out[n:], qpEscapes[p[i]])
+				n, col, i = n+3, col+3, i+1
+			}
 			if i == len(p) || n >= qpFlushAt {
 				break
 			}
