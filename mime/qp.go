@@ -151,10 +151,10 @@ func (w *QPWriter) encode(p []byte) int {
 // eight octets at a time while it can. out has eight octets of slack
 // past limit.
 func qpCopyLiteral(out, p []byte, limit int) int {
-	j := 0
-	for j < limit && j+8 <= len(p) {
-		x := binary.LittleEndian.Uint64(p[j:])
-		binary.LittleEndian.PutUint64(out[j:], x)
+	j, lastWord := 0, min(limit-1, len(p)-8)
+	for j <= lastWord {
+		x := binary.LittleEndian.Uint64(p[j : j+8])
+		binary.LittleEndian.PutUint64(out[j:j+8], x)
 		if m := qpNotLiteral(x); m != 0 {
 			return min(j+bits.TrailingZeros64(m)>>3, limit)
 		}
