@@ -121,3 +121,49 @@ func checkFuzzFields(t *testing.T, m *Message, h string, got map[string][]string
 		}
 	}
 }
+
+// FuzzAddressList parses a fuzzed address list strictly and, when it is
+// accepted, writes it as the To field: the field reads back as the same
+// list (Unicode domains as their A-labels unless SMTPUTF8 is allowed),
+// or the message is refused with an *Error and nothing written.
+func FuzzAddressList(f *testing.F) {
+	for _, s := range []string{"a@b.example", "A <a@b.example>, \"Smith, J\" <j@c.example>",
+		"=?UTF-8?Q?J=C3=B6rg?= <j@bücher.example>", "ñ@example.com", "x@[192.0.2.1], y@z.example",
+		"John Q. Public <jqp@example.com>"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, utf8ok bool) {
+		list, err := ParseAddressList(s)
+		if err != nil {
+			return
+		}
+		m := baseMessage()
+		m.To, m.SMTPUTF8 = list, utf8ok
+		var b bytes.Buffer
+		if _, err := m.WriteTo(&b); err != nil {
+			if e := (*Error)(nil); !errors.As(err, &e) || b.Len() != 0 {
+				t.Fatalf("error %v (%T) after %d bytes", err, err, b.Len())
+			}
+			return
+		}
+		checkWire(t, b.Bytes(), utf8ok)
+		body, ok := fieldBody(headerSection(b.Bytes()), "To")
+		if !ok {
+			t.Fatalf("no single To field")
+		}
+		back, err := ParseAddressList(body)
+		if err != nil || len(back) != len(list) {
+			t.Fatalf("To %q reads back as %+v, %v; want %+v", body, back, err, list)
+		}
+		for i := range list {
+			want := list[i].Addr
+			if !utf8ok {
+				want = asciiDomainAddr(want)
+			}
+			if back[i].Name != list[i].Name || asciiDomainAddr(back[i].Addr) != asciiDomainAddr(want) {
+				t.Fatalf("address %d: %+v reads back as %+v from %q", i, list[i], back[i], body)
+			}
+		}
+	})
+}
