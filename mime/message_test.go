@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRejectBeforeWriting covers SEC-17 to SEC-21 and SEC-23: each bad
@@ -337,5 +338,33 @@ func TestSignedShape(t *testing.T) {
 	}
 	if want := 900 / 57; b64 != want {
 		t.Errorf("%d full base64 lines of 76, want %d", b64, want)
+	}
+}
+
+// TestDateAndMessageID checks the generated Date (RFC 5322 §3.3, from the
+// injected clock) and Message-ID (unique, on the From domain as an
+// A-label) and that the first write stores both in the Message.
+func TestDateAndMessageID(t *testing.T) {
+	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.FixedZone("", -(7*3600 + 30*60)))
+	seen := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		m := baseMessage()
+		m.Date, m.Rand, m.Now = time.Time{}, nil, func() time.Time { return now }
+		m.From.Addr = "alice@bücher.example"
+		msg, _ := parseMessage(t, write(t, m))
+		if got := msg.Header.Get("Date"); got != "Tue, 03 Feb 2026 04:05:06 -0730" {
+			t.Fatalf("Date %q", got)
+		}
+		if d, err := msg.Header.Date(); err != nil || !d.Equal(now) || !m.Date.Equal(now) {
+			t.Fatalf("Date reads as %v, %v; stored %v", d, err, m.Date)
+		}
+		id := msg.Header.Get("Message-ID")
+		if !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@xn--bcher-kva.example>") || seen[id] {
+			t.Fatalf("Message-ID %q: not on the From domain, or repeated", id)
+		}
+		if m.MessageID != strings.Trim(id, "<>") {
+			t.Fatalf("stored MessageID %q, wrote %q", m.MessageID, id)
+		}
+		seen[id] = true
 	}
 }
