@@ -345,7 +345,7 @@ func TestSignedShape(t *testing.T) {
 // injected clock) and Message-ID (unique, on the From domain as an
 // A-label) and that the first write stores both in the Message.
 func TestDateAndMessageID(t *testing.T) {
-	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.FixedZone("", -(7*3600 + 30*60)))
+	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.FixedZone("", -(7*3600+30*60)))
 	seen := map[string]bool{}
 	for i := 0; i < 50; i++ {
 		m := baseMessage()
