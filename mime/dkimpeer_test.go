@@ -82,11 +82,11 @@ func relayRefold(msg []byte) []byte {
 	return b.Bytes()
 }
 
-// TestDKIMPeer signs the golden messages with dkimpy and verifies them
+// TestPeerTierDKIM signs the golden messages with dkimpy and verifies them
 // with dkimpy: as written (simple and relaxed), and relaxed after a relay
 // refolds every header field (CASE-06), which a relaxed signature must
 // survive.
-func TestDKIMPeer(t *testing.T) {
+func TestPeerTierDKIM(t *testing.T) {
 	py := dkimPeer(t)
 	dir := t.TempDir()
 	keyFile, txtFile := dkimKey(t, dir)

@@ -107,11 +107,11 @@ func checkPython(t *testing.T, r *pyResult, m *Message, msg []byte) {
 	}
 }
 
-// TestPythonReader checks the golden messages and random ones with
+// TestPeerTierPythonReader checks the golden messages and random ones with
 // non-ASCII subjects, display names, file names and bodies against a
 // second, independent reader: Python's email package with its modern
 // policy, which reports every structural and header defect it finds.
-func TestPythonReader(t *testing.T) {
+func TestPeerTierPythonReader(t *testing.T) {
 	py := python3(t)
 	var names []string
 	var msgs []*Message
