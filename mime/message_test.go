@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// TestRejectBeforeWriting covers SEC-17 to SEC-21 and SEC-23: each bad
+// TestRejectBeforeWriting covers SEC-17 to SEC-24 and SEC-29: each bad
 // message gives an *Error naming the field, and not one byte is written.
 func TestRejectBeforeWriting(t *testing.T) {
 	tests := []struct {
@@ -69,6 +69,23 @@ func TestRejectBeforeWriting(t *testing.T) {
 		{"attachment bad type", func(m *Message) {
 			m.Attachments = []Attachment{{ContentType: "text/plain;\r\n x", Data: []byte("x")}}
 		}, "Attachments[0].ContentType"},
+		// The same kinds of injection through every other field that
+		// reaches the header.
+		{"SEC-19 Cc display name", func(m *Message) { m.Cc = []Address{{"C\rD", "c@example.org"}} }, "Cc[0]"},
+		{"SEC-19 Reply-To addr", func(m *Message) {
+			m.ReplyTo = []Address{{Addr: "r@example.org>\r\nBcc: x@example.org"}}
+		}, "ReplyTo[0]"},
+		{"SEC-19 Bcc addr", func(m *Message) { m.Bcc = []Address{{Addr: "b@example.org\n"}} }, "Bcc[0]"},
+		{"SEC-18 Message-ID CRLF", func(m *Message) { m.MessageID = "a@example.org>\r\nBcc: x" }, "MessageID"},
+		{"SEC-20 Content-ID CRLF", func(m *Message) {
+			m.Inline = []Attachment{{ContentID: "a@b>\r\nBcc: x", Data: []byte("x")}}
+		}, "Inline[0].ContentID"},
+		{"SEC-18 alternative type LF", func(m *Message) {
+			m.Alternatives = []Attachment{{ContentType: "text/calendar; method=REQUEST\nBcc: x", Data: []byte("x")}}
+		}, "Alternatives[0].ContentType"},
+		{"SEC-18 filename NUL", func(m *Message) {
+			m.Attachments = []Attachment{{Filename: "a\x00.txt", Data: []byte("x")}}
+		}, "Attachments[0].Filename"},
 		{"inline without Content-ID", func(m *Message) {
 			m.Inline = []Attachment{{Filename: "a.png", Data: []byte("x")}}
 		}, "Inline[0].ContentID"},
