@@ -219,9 +219,13 @@ func (s *Signer) Signatures() []string {
 	return out
 }
 
-// sign checks the From domain, then builds, hashes and signs the field.
+// sign checks the From domain and the line lengths, then builds, hashes
+// and signs the field.
 func (sig *signature) sign(fields []field) error {
 	if err := checkFrom(fields, sig.o.Domain); err != nil {
+		return err
+	}
+	if err := checkLineLengths(fields); err != nil {
 		return err
 	}
 	keys := sig.headerKeys(fields)
