@@ -48,10 +48,10 @@ type bodyCanon struct {
 
 	out []byte // small pending output
 
-	// site is a position in the current Write's buffer before which
-	// relaxed canonicalization changes nothing within a line (see
-	// findSite); it moves on as lines are taken.
-	site int
+	// Positions in the current Write's buffer before which there is no
+	// tab and no space pair (see findSpacePair); they move on as lines are
+	// taken.
+	tab, pair int
 }
 
 func newBodyCanon(c Canonicalization) *bodyCanon {
@@ -103,7 +103,7 @@ func (c *bodyCanon) flushBlank() {
 
 // Write canonicalizes p. It never fails.
 func (c *bodyCanon) Write(p []byte) (int, error) {
-	c.site = 0
+	c.tab, c.pair = 0, 0
 	for i := 0; i < len(p); {
 		if !c.cr && !c.mid && !c.wsp {
 			i = c.fast(p, i)
@@ -220,7 +220,7 @@ func loneCRLine(p []byte, start, end int) int {
 // tab, no two spaces in a row and no space at its end, using the position
 // remembered for this buffer so that each stretch is searched only once.
 func (c *bodyCanon) relaxedClean(p []byte, start, end int) bool {
-	return siteAt(&c.site, p, start, end) == end
+	return c.siteAt(p, start, end) == end
 }
 
 // scanWindow bounds one search, so that a far-away hit is not searched for
@@ -247,7 +247,7 @@ func (c *bodyCanon) dirtyLine(p []byte, i int) int {
 	}
 	c.flushBlank()
 	for cur := i; ; {
-		k := siteAt(&c.site, p, cur, ce)
+		k := c.siteAt(p, cur, ce)
 		if k == ce {
 			c.emit(p[cur:ce])
 			break
@@ -265,18 +265,29 @@ func (c *bodyCanon) dirtyLine(p []byte, i int) int {
 	return e
 }
 
-// siteAt returns the first site (see findSite) in p[start:end], or end.
-// *pos is a position before which there is no site after the start of the
-// last search; it is moved on past what this search covers.
-func siteAt(pos *int, p []byte, start, end int) int {
+// siteAt returns the first place in p[start:end] where relaxed
+// canonicalization may change a line, or end: a tab, or a space followed
+// by an octet up to 0x20.
+func (c *bodyCanon) siteAt(p []byte, start, end int) int {
+	return min(scanAt(&c.tab, p, start, end, findTab), scanAt(&c.pair, p, start, end, findSpacePair))
+}
+
+func findTab(p []byte) int { return bytes.IndexByte(p, '\t') }
+
+// scanAt returns the first hit of find in p[start:end], or end. find
+// looks at one octet after a hit, so its last position is judged again by
+// the next search. *pos is a position before which find has no hit after
+// the start of the last search; it is moved on past what this search
+// covers, and the search goes up to scanWindow octets ahead.
+func scanAt(pos *int, p []byte, start, end int, find func([]byte) int) int {
 	from := max(start, *pos)
 	if from >= end {
 		return end
 	}
 	lim := max(min(len(p), from+scanWindow), end)
-	j := findSite(p[from:lim])
+	j := find(p[from:lim])
 	if j < 0 {
-		*pos = lim - 1 // a space at lim-1 is judged with the byte after it
+		*pos = lim - 1
 		return end
 	}
 	*pos = from + j

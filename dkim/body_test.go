@@ -272,25 +272,26 @@ func FuzzBodyCanon(f *testing.F) {
 	})
 }
 
-// naiveSite is findSite written plainly.
-func naiveSite(p []byte) int {
+// naivePair is findSpacePair written plainly.
+func naivePair(p []byte) int {
 	for i, b := range p {
-		if b == '\t' || b == ' ' && i+1 < len(p) && p[i+1] <= ' ' {
+		if b == ' ' && i+1 < len(p) && p[i+1] <= ' ' {
 			return i
 		}
 	}
 	return -1
 }
 
-// FuzzFindSite checks the eight-octets-at-a-time search against naiveSite.
-func FuzzFindSite(f *testing.F) {
+// FuzzFindSpacePair checks the eight-octets-at-a-time search against
+// naivePair.
+func FuzzFindSpacePair(f *testing.F) {
 	f.Add([]byte("abcdefgh ijklmnop  q"))
 	f.Add([]byte("abcdefg \x01ijklmno\tp"))
 	f.Add([]byte("\x80\xff \x7f \x20\x21 x\r\n"))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		for k := 0; k < len(p) && k < 9; k++ {
-			if got, want := findSite(p[k:]), naiveSite(p[k:]); got != want {
-				t.Fatalf("findSite(%q) = %d, want %d", p[k:], got, want)
+			if got, want := findSpacePair(p[k:]), naivePair(p[k:]); got != want {
+				t.Fatalf("findSpacePair(%q) = %d, want %d", p[k:], got, want)
 			}
 		}
 	})

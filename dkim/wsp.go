@@ -3,6 +3,7 @@
 package dkim
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -26,22 +27,39 @@ func octetsBelow(x uint64, c byte) uint64 {
 	return ^((x&lo7 + ones*uint64(0x80-c)) | x) & hi
 }
 
-// findSite returns the index of the first site in p, or -1: a tab, or a
-// space followed by an octet up to 0x20 (a space, tab, CR, LF or other
-// control). Outside sites, relaxed body canonicalization leaves a line as
-// it is. A space in the last position of p is not a site: the octet after
-// it is unknown.
-func findSite(p []byte) int {
-	i := 0
-	for ; i+9 <= len(p); i += 8 {
-		w := binary.LittleEndian.Uint64(p[i:])
-		next := binary.LittleEndian.Uint64(p[i+1:])
-		if m := octetsEqual(w, '\t') | octetsEqual(w, ' ')&octetsBelow(next, 0x21); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
+// findSpacePair returns the index of the first space in p that is followed
+// by an octet up to 0x20 (a space, tab, CR, LF or other control), or -1.
+// Apart from these and tabs, relaxed body canonicalization leaves a line
+// as it is. A space in the last position of p is not a hit: the octet
+// after it is unknown.
+//
+// It looks for two low octets in a row, eight at a time; the CRLF that
+// ends each line is such a pair too, and is then passed over.
+func findSpacePair(p []byte) int {
+	first := bytes.IndexByte(p, ' ')
+	if first < 0 {
+		return -1
 	}
-	for ; i < len(p); i++ {
-		if p[i] == '\t' || p[i] == ' ' && i+1 < len(p) && p[i+1] <= ' ' {
+	i := first
+	if len(p)-i >= 16 {
+		q := p[i:]
+		w := binary.LittleEndian.Uint64(q)
+		low := octetsBelow(w, 0x21)
+		for len(q) >= 16 {
+			wn := binary.LittleEndian.Uint64(q[8:16])
+			lown := octetsBelow(wn, 0x21)
+			if m := low & (low>>8 | lown<<56); m != 0 {
+				if m &= octetsEqual(w, ' '); m != 0 {
+					return len(p) - len(q) + bits.TrailingZeros64(m)>>3
+				}
+			}
+			w, low = wn, lown
+			q = q[8:]
+		}
+		i = len(p) - len(q)
+	}
+	for ; i+1 < len(p); i++ {
+		if p[i] == ' ' && p[i+1] <= ' ' {
 			return i
 		}
 	}
