@@ -220,6 +220,9 @@ func loneCRLine(p []byte, start, end int) int {
 // tab, no two spaces in a row and no space at its end, using the position
 // remembered for this buffer so that each stretch is searched only once.
 func (c *bodyCanon) relaxedClean(p []byte, start, end int) bool {
+	if c.tab >= end && c.pair >= end {
+		return true // both searches already reach past this line
+	}
 	return c.siteAt(p, start, end) == end
 }
 

@@ -33,30 +33,19 @@ func octetsBelow(x uint64, c byte) uint64 {
 // as it is. A space in the last position of p is not a hit: the octet
 // after it is unknown.
 //
-// It looks for two low octets in a row, eight at a time; the CRLF that
-// ends each line is such a pair too, and is then passed over.
+// It skips to the first space, then tests eight positions at a time
+// against the eight octets that follow them.
 func findSpacePair(p []byte) int {
-	first := bytes.IndexByte(p, ' ')
-	if first < 0 {
+	i := bytes.IndexByte(p, ' ')
+	if i < 0 {
 		return -1
 	}
-	i := first
-	if len(p)-i >= 16 {
-		q := p[i:]
-		w := binary.LittleEndian.Uint64(q)
-		low := octetsBelow(w, 0x21)
-		for len(q) >= 16 {
-			wn := binary.LittleEndian.Uint64(q[8:16])
-			lown := octetsBelow(wn, 0x21)
-			if m := low & (low>>8 | lown<<56); m != 0 {
-				if m &= octetsEqual(w, ' '); m != 0 {
-					return len(p) - len(q) + bits.TrailingZeros64(m)>>3
-				}
-			}
-			w, low = wn, lown
-			q = q[8:]
+	for ; i+9 <= len(p); i += 8 {
+		w := binary.LittleEndian.Uint64(p[i : i+8])
+		next := binary.LittleEndian.Uint64(p[i+1 : i+9])
+		if m := octetsEqual(w, ' ') & octetsBelow(next, 0x21); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
 		}
-		i = len(p) - len(q)
 	}
 	for ; i+1 < len(p); i++ {
 		if p[i] == ' ' && p[i+1] <= ' ' {
