@@ -65,6 +65,14 @@ func TestLoadKeyRejects(t *testing.T) {
 			return err
 		}, "encrypted PEM"},
 		{"short seed", func() error { _, err := LoadKey([]byte("AAAA")); return err }, "neither PEM"},
+		{"RSA key under 1024 bits (RFC 8301)", func() error {
+			k, err := LoadKey(readTestdata(t, "rsa512.pk8.pem"))
+			if err != nil {
+				return err
+			}
+			_, err = NewSigner(&SignOptions{Domain: "example.com", Selector: "s", Signer: k})
+			return err
+		}, "RSA key of 512 bits is too short"},
 	}
 	for _, c := range cases {
 		if err := c.load(); err == nil || !strings.Contains(err.Error(), c.want) ||
