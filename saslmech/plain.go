@@ -19,17 +19,20 @@ func (p *plain) Name() string       { return "PLAIN" }
 func (p *plain) Exposure() Exposure { return RevealsSecret }
 
 func (p *plain) check() error {
-	if err := checkUTF8("PLAIN", "identity", p.identity, false, nul); err != nil {
+	if err := checkUTF8("PLAIN", "identity", p.identity, false, controls); err != nil {
 		return err
 	}
-	if err := checkUTF8("PLAIN", "username", p.username, true, nul); err != nil {
+	if err := checkUTF8("PLAIN", "username", p.username, true, controls); err != nil {
 		return err
 	}
 	return checkUTF8("PLAIN", "password", p.password, true, nul)
 }
 
 func (p *plain) message() []byte {
-	return []byte(p.identity + "\x00" + p.username + "\x00" + p.password)
+	b := make([]byte, 0, len(p.identity)+len(p.username)+len(p.password)+2)
+	b = append(append(b, p.identity...), 0)
+	b = append(append(b, p.username...), 0)
+	return append(b, p.password...)
 }
 
 // Start returns the whole PLAIN message as the initial response.
