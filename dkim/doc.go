@@ -58,7 +58,3 @@
 // The benchmarks in the tools/bench module compare signing with
 // github.com/emersion/go-msgauth; see README.md for the figures.
 package dkim
-
-// BUG(mailwright): Sign keeps the whole message in memory when its reader
-// is not an io.Seeker; for a large message from a pipe, write it to a
-// Signer and to a file of your own instead.
