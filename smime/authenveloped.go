@@ -19,7 +19,7 @@ import (
 // AES-GCM content encryption in AuthEnvelopedData (RFC 5083, RFC 5084).
 // smallstep/pkcs7 has no AuthEnvelopedData (its GCM output is not
 // readable by OpenSSL, see TestLibraryGCMRejectedByOpenSSL), so this
-// file builds and reads it with encoding/asn1.
+// file reads it with encoding/asn1; envelope.go writes it.
 
 var (
 	oidData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
@@ -71,51 +71,6 @@ type keyTransRecipientInfo struct {
 type issuerAndSerialNumber struct {
 	Issuer asn1.RawValue
 	Serial *big.Int
-}
-
-// sealGCM encrypts content with a fresh AES-GCM key for every recipient
-// (RSA PKCS #1 v1.5 key transport) and returns the DER ContentInfo.
-func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
-	key, nonce := make([]byte, keyLen), make([]byte, 12)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	block, _ := aes.NewCipher(key)
-	gcm, err := cipher.NewGCMWithTagSize(block, gcmTagSize)
-	if err != nil {
-		return nil, err
-	}
-	sealed := gcm.Seal(nil, nonce, content, nil)
-	ct, mac := sealed[:len(content)], sealed[len(content):]
-
-	ris, err := keyTransInfos(key, recipients)
-	if err != nil {
-		return nil, err
-	}
-	params, err := asn1.Marshal(gcmParameters{Nonce: nonce, ICVLen: gcmTagSize})
-	if err != nil {
-		return nil, err
-	}
-	aed := authEnvelopedData{
-		RecipientInfos: ris,
-		ContentInfo: gcmContentInfo{
-			ContentType:      oidData,
-			Algorithm:        pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.RawValue{FullBytes: params}},
-			EncryptedContent: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: ct},
-		},
-		MAC: mac,
-	}
-	inner, err := asn1.Marshal(aed)
-	if err != nil {
-		return nil, err
-	}
-	return asn1.Marshal(struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue
-	}{oidAuthEnvelopedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
 }
 
 func keyTransInfos(key []byte, recipients []*x509.Certificate) ([]asn1.RawValue, error) {

@@ -11,8 +11,8 @@
 //     (§3.1), the signing-time and SMIMECapabilities attributes (§2.5)
 //   - RFC 8550, S/MIME 4.0 certificate handling: key usage and extended
 //     key usage (§4.4)
-//   - RFC 5652, Cryptographic Message Syntax: SignedData written here,
-//     read through github.com/smallstep/pkcs7; EnvelopedData through it
+//   - RFC 5652, Cryptographic Message Syntax: SignedData and
+//     EnvelopedData written here, read through github.com/smallstep/pkcs7
 //   - RFC 5754 and RFC 5758, SHA-2 and ECDSA identifiers in CMS
 //   - RFC 1847, multipart/signed
 //   - RFC 3565, AES-CBC in CMS
@@ -53,10 +53,10 @@
 package smime
 
 // BUG(mailwright): Sign, Encrypt and Protect hold the whole entity in
-// memory, several times over for encryption (see the benchmarks):
-// canonicalization needs the complete MIME structure, and the CMS
-// encoders take byte slices. TODO(#7): stream the canonical form of leaf
-// parts and the CMS content.
+// memory: about twice its size to sign, 3.4 times to encrypt (input,
+// ciphertext, base64), because canonicalization needs the complete MIME
+// structure. TODO(#7): stream the canonical form of leaf parts and write
+// the CMS content with BER indefinite lengths.
 
 // BUG(mailwright): Encryption uses RSA key transport only; recipients with
 // EC certificates (ECDH key agreement, RFC 5753) are refused with a

@@ -4,13 +4,11 @@ package smime
 
 import (
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // Cipher is a content-encryption algorithm for [Encrypt].
@@ -111,14 +109,17 @@ func checkRecipients(recipients []*x509.Certificate, now time.Time) error {
 	return nil
 }
 
-var cipherAlgs = map[Cipher]int{
-	AES256CBC: pkcs7.EncryptionAlgorithmAES256CBC,
-	AES128CBC: pkcs7.EncryptionAlgorithmAES128CBC,
+// cipherAlgs are the key length and OID of each content cipher.
+var cipherAlgs = map[Cipher]struct {
+	keyLen int
+	oid    asn1.ObjectIdentifier
+	gcm    bool
+}{
+	AES256CBC: {32, oidAES256CBC, false},
+	AES128CBC: {16, oidAES128CBC, false},
+	AES128GCM: {16, oidAES128GCM, true},
+	AES256GCM: {32, oidAES256GCM, true},
 }
-
-// envelopeMu guards the package variables through which pkcs7.Encrypt is
-// configured.
-var envelopeMu sync.Mutex
 
 func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
 	c := AES256CBC
@@ -128,41 +129,17 @@ func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) 
 	if err := checkRecipients(recipients, o.now()); err != nil {
 		return nil, err
 	}
-	switch c {
-	case AES128GCM, AES256GCM:
-		return encryptGCM(content, recipients, c)
-	}
 	alg, ok := cipherAlgs[c]
 	if !ok {
 		return nil, fmt.Errorf("smime: %v: %w", c, ErrUnsupported)
 	}
-	der, err := envelope(content, recipients, alg)
+	seal, smimeType := sealCBC, "enveloped-data"
+	if alg.gcm {
+		seal, smimeType = sealGCM, "authEnveloped-data"
+	}
+	der, err := seal(content, recipients, alg.keyLen, alg.oid)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
-	return pkcs7MIME("enveloped-data", der), nil
-}
-
-func encryptGCM(content []byte, recipients []*x509.Certificate, c Cipher) (*Entity, error) {
-	keyLen, oid := 16, oidAES128GCM
-	if c == AES256GCM {
-		keyLen, oid = 32, oidAES256GCM
-	}
-	der, err := sealGCM(content, recipients, keyLen, oid)
-	if err != nil {
-		return nil, fmt.Errorf("smime: encrypt: %v", err)
-	}
-	return pkcs7MIME("authEnveloped-data", der), nil
-}
-
-func envelope(content []byte, recipients []*x509.Certificate, alg int) ([]byte, error) {
-	envelopeMu.Lock()
-	defer envelopeMu.Unlock()
-	savedAlg, savedKEA := pkcs7.ContentEncryptionAlgorithm, pkcs7.KeyEncryptionAlgorithm
-	defer func() {
-		pkcs7.ContentEncryptionAlgorithm, pkcs7.KeyEncryptionAlgorithm = savedAlg, savedKEA
-	}()
-	pkcs7.ContentEncryptionAlgorithm = alg
-	pkcs7.KeyEncryptionAlgorithm = pkcs7.OIDEncryptionAlgorithmRSA
-	return pkcs7.Encrypt(content, recipients)
+	return pkcs7MIME(smimeType, der), nil
 }

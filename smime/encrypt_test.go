@@ -183,7 +183,7 @@ func TestDecryptErrors(t *testing.T) {
 // TestNoRecipientText guards the library error text decryptError matches.
 func TestNoRecipientText(t *testing.T) {
 	p := getPKI(t)
-	der, err := envelope([]byte("x"), []*x509.Certificate{p.recipient}, pkcs7.EncryptionAlgorithmAES256CBC)
+	der, err := sealCBC([]byte("x"), []*x509.Certificate{p.recipient}, 32, oidAES256CBC)
 	if err != nil {
 		t.Fatal(err)
 	}

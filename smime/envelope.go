@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package smime
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/asn1"
+)
+
+// EnvelopedData with AES-CBC (RFC 5652 §6, RFC 3565) and AuthEnvelopedData
+// with AES-GCM (RFC 5083, RFC 5084), written so that the content is copied
+// once, into the final DER buffer, and encrypted there in place.
+
+var (
+	oidEnvelopedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 3}
+	oidAES128CBC     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 2}
+	oidAES256CBC     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+)
+
+// sealCBC encrypts content with a fresh AES-CBC key of keyLen bytes for
+// every recipient (RSA PKCS #1 v1.5 key transport) and returns the DER
+// ContentInfo.
+func sealCBC(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
+	key, iv := make([]byte, keyLen), make([]byte, aes.BlockSize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(iv); err != nil {
+		return nil, err
+	}
+	ris, err := recipientSet(key, recipients)
+	if err != nil {
+		return nil, err
+	}
+	pad := aes.BlockSize - len(content)%aes.BlockSize
+	ctLen := len(content) + pad
+	alg := derSeq(mustMarshal(oid), der(0x04, iv))
+	// version 0: key transport by issuer and serial number only.
+	prefix := envelopePrefix(oidEnvelopedData, [][]byte{{0x02, 0x01, 0x00}, ris}, alg, ctLen, 0)
+
+	out := make([]byte, len(prefix)+ctLen)
+	copy(out, prefix)
+	ct := out[len(prefix):]
+	copy(ct, content)
+	for i := len(content); i < ctLen; i++ {
+		ct[i] = byte(pad) // PKCS #7 padding, RFC 5652 §6.3
+	}
+	block, _ := aes.NewCipher(key)
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(ct, ct)
+	return out, nil
+}
+
+// sealGCM encrypts content with a fresh AES-GCM key of keyLen bytes for
+// every recipient and returns the DER ContentInfo of an AuthEnvelopedData.
+func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
+	key, nonce := make([]byte, keyLen), make([]byte, 12)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	ris, err := recipientSet(key, recipients)
+	if err != nil {
+		return nil, err
+	}
+	params := mustMarshal(gcmParameters{Nonce: nonce, ICVLen: gcmTagSize})
+	alg := derSeq(mustMarshal(oid), params)
+	macTLV := 2 + gcmTagSize // OCTET STRING of the tag, after the content info
+	prefix := envelopePrefix(oidAuthEnvelopedData, [][]byte{{0x02, 0x01, 0x00}, ris}, alg, len(content), macTLV)
+
+	out := make([]byte, len(prefix), len(prefix)+len(content)+macTLV)
+	copy(out, prefix)
+	block, _ := aes.NewCipher(key)
+	gcm, err := cipher.NewGCMWithTagSize(block, gcmTagSize)
+	if err != nil {
+		return nil, err
+	}
+	out = gcm.Seal(out, nonce, content, nil) // ciphertext, then the tag
+	tag := out[len(out)-gcmTagSize:]
+	var mac [gcmTagSize]byte
+	copy(mac[:], tag)
+	out = append(out[:len(out)-gcmTagSize], 0x04, gcmTagSize)
+	return append(out, mac[:]...), nil
+}
+
+// envelopePrefix returns the DER of a ContentInfo of type ct whose
+// content is SEQUENCE { head..., EncryptedContentInfo { id-data, alg,
+// [0] IMPLICIT OCTET STRING }, tail }, up to the first byte of the
+// encrypted content: ctLen bytes of it follow, then tailLen bytes.
+func envelopePrefix(ct asn1.ObjectIdentifier, head [][]byte, alg []byte, ctLen, tailLen int) []byte {
+	ecHead := derHeader(0x80, ctLen)
+	eciBody := len(mustMarshal(oidData)) + len(alg) + len(ecHead) + ctLen
+	eciHead := derHeader(0x30, eciBody)
+	body := len(eciHead) + eciBody + tailLen
+	for _, h := range head {
+		body += len(h)
+	}
+	seqHead := derHeader(0x30, body)
+	explicitHead := derHeader(0xa0, len(seqHead)+body)
+	ctOID := mustMarshal(ct)
+	ciHead := derHeader(0x30, len(ctOID)+len(explicitHead)+len(seqHead)+body)
+
+	out := append(append(append(ciHead, ctOID...), explicitHead...), seqHead...)
+	for _, h := range head {
+		out = append(out, h...)
+	}
+	out = append(append(out, eciHead...), mustMarshal(oidData)...)
+	return append(append(out, alg...), ecHead...)
+}
+
+// recipientSet returns the DER SET OF KeyTransRecipientInfo carrying key
+// to every recipient.
+func recipientSet(key []byte, recipients []*x509.Certificate) ([]byte, error) {
+	ris, err := keyTransInfos(key, recipients)
+	if err != nil {
+		return nil, err
+	}
+	var parts [][]byte
+	for _, ri := range ris {
+		parts = append(parts, ri.FullBytes)
+	}
+	return der(0x31, parts...), nil
+}
+
+func derHeader(tag byte, n int) []byte {
+	return appendLength([]byte{tag}, n)
+}
