@@ -52,11 +52,12 @@
 // wrong key and a forged key look alike.
 package smime
 
-// BUG(mailwright): Sign, Encrypt and Protect hold the whole entity in
-// memory: about twice its size to sign, 3.4 times to encrypt (input,
-// ciphertext, base64), because canonicalization needs the complete MIME
-// structure. TODO(#7): stream the canonical form of leaf parts and write
-// the CMS content with BER indefinite lengths.
+// BUG(mailwright): The message or entity is read into memory, because
+// canonicalization needs its complete MIME structure. [Protector.Protect]
+// then holds about one copy of it (it signs and AES-CBC-encrypts while
+// writing); [Sign], [Encrypt] and [SignAndEncrypt], which return the body,
+// hold about two; AES-GCM one more. TODO(#7): canonicalize base64 leaves
+// as they stream, so that a large attachment is never held whole.
 
 // BUG(mailwright): Encryption uses RSA key transport only; recipients with
 // EC certificates (ECDH key agreement, RFC 5753) are refused with a

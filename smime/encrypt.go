@@ -3,6 +3,7 @@
 package smime
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -87,14 +88,22 @@ func SignAndEncrypt(entity io.Reader, s *Signer, recipients []*x509.Certificate,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRecipients(recipients, eo.now()); err != nil {
-		return nil, err
-	}
-	signed, err := sign(content, s, so)
+	out, err := signEncryptOut(content, s, recipients, so, eo)
 	if err != nil {
 		return nil, err
 	}
-	return encrypt(signed.Bytes(), recipients, eo)
+	return out.entity()
+}
+
+func signEncryptOut(content []byte, s *Signer, recipients []*x509.Certificate, so *SignOptions, eo *EncryptOptions) (*outEntity, error) {
+	if err := checkRecipients(recipients, eo.now()); err != nil {
+		return nil, err
+	}
+	signed, err := signOut(content, s, so)
+	if err != nil {
+		return nil, err
+	}
+	return encryptOut(signed.len(), signed.writeTo, recipients, eo)
 }
 
 func checkRecipients(recipients []*x509.Certificate, now time.Time) error {
@@ -122,6 +131,20 @@ var cipherAlgs = map[Cipher]struct {
 }
 
 func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
+	out, err := encryptOut(int64(len(content)), func(w io.Writer) error {
+		_, err := w.Write(content)
+		return err
+	}, recipients, o)
+	if err != nil {
+		return nil, err
+	}
+	return out.entity()
+}
+
+// encryptOut returns the encrypted entity for the n bytes src writes.
+// AES-CBC encrypts them while the entity is written; AES-GCM, which Go
+// offers only over a whole message, collects them first.
+func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, o *EncryptOptions) (*outEntity, error) {
 	c := AES256CBC
 	if o != nil {
 		c = o.Cipher
@@ -133,13 +156,31 @@ func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) 
 	if !ok {
 		return nil, fmt.Errorf("smime: %v: %w", c, ErrUnsupported)
 	}
-	seal, smimeType := sealCBC, "enveloped-data"
 	if alg.gcm {
-		seal, smimeType = sealGCM, "authEnveloped-data"
+		return encryptGCMOut(n, src, recipients, alg.keyLen, alg.oid)
 	}
-	der, err := seal(content, recipients, alg.keyLen, alg.oid)
+	sealer, err := newCBCSealer(n, recipients, alg.keyLen, alg.oid)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
-	return pkcs7MIME(smimeType, der), nil
+	e := &outEntity{header: pkcs7MIMEHeader("enveloped-data")}
+	e.size, e.body = b64Body(sealer.derLen(), func(w io.Writer) error {
+		return sealer.writeTo(w, src)
+	})
+	return e, nil
+}
+
+func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) (*outEntity, error) {
+	var b bytes.Buffer
+	b.Grow(int(n))
+	if err := src(&b); err != nil {
+		return nil, err
+	}
+	der, err := sealGCM(b.Bytes(), recipients, keyLen, oid)
+	if err != nil {
+		return nil, fmt.Errorf("smime: encrypt: %v", err)
+	}
+	e := &outEntity{header: pkcs7MIMEHeader("authEnveloped-data")}
+	e.size, e.body = rawBody(encodeBase64(der))
+	return e, nil
 }

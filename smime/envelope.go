@@ -3,11 +3,14 @@
 package smime
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
+	"io"
 )
 
 // EnvelopedData with AES-CBC (RFC 5652 §6, RFC 3565) and AuthEnvelopedData
@@ -24,6 +27,29 @@ var (
 // every recipient (RSA PKCS #1 v1.5 key transport) and returns the DER
 // ContentInfo.
 func sealCBC(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
+	c, err := newCBCSealer(int64(len(content)), recipients, keyLen, oid)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(int(c.derLen()))
+	err = c.writeTo(&b, func(w io.Writer) error {
+		_, err := w.Write(content)
+		return err
+	})
+	return b.Bytes(), err
+}
+
+// cbcSealer writes an EnvelopedData ContentInfo for n bytes of content
+// that arrive as a stream: the DER is complete before any content is
+// seen, because its length is known.
+type cbcSealer struct {
+	prefix []byte // DER up to the ciphertext
+	mode   cipher.BlockMode
+	n      int64
+}
+
+func newCBCSealer(n int64, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) (*cbcSealer, error) {
 	key, iv := make([]byte, keyLen), make([]byte, aes.BlockSize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
@@ -35,22 +61,74 @@ func sealCBC(content []byte, recipients []*x509.Certificate, keyLen int, oid asn
 	if err != nil {
 		return nil, err
 	}
-	pad := aes.BlockSize - len(content)%aes.BlockSize
-	ctLen := len(content) + pad
 	alg := derSeq(mustMarshal(oid), der(0x04, iv))
 	// version 0: key transport by issuer and serial number only.
-	prefix := envelopePrefix(oidEnvelopedData, [][]byte{{0x02, 0x01, 0x00}, ris}, alg, ctLen, 0)
-
-	out := make([]byte, len(prefix)+ctLen)
-	copy(out, prefix)
-	ct := out[len(prefix):]
-	copy(ct, content)
-	for i := len(content); i < ctLen; i++ {
-		ct[i] = byte(pad) // PKCS #7 padding, RFC 5652 §6.3
-	}
+	prefix := envelopePrefix(oidEnvelopedData, [][]byte{{0x02, 0x01, 0x00}, ris}, alg, int(cbcLen(n)), 0)
 	block, _ := aes.NewCipher(key)
-	cipher.NewCBCEncrypter(block, iv).CryptBlocks(ct, ct)
-	return out, nil
+	return &cbcSealer{prefix: prefix, mode: cipher.NewCBCEncrypter(block, iv), n: n}, nil
+}
+
+// cbcLen is the length of n bytes of content after padding.
+func cbcLen(n int64) int64 { return n + aes.BlockSize - n%aes.BlockSize }
+
+func (c *cbcSealer) derLen() int64 { return int64(len(c.prefix)) + cbcLen(c.n) }
+
+// writeTo writes the DER to w, encrypting what src writes, which must be
+// exactly n bytes.
+func (c *cbcSealer) writeTo(w io.Writer, src func(io.Writer) error) error {
+	if _, err := w.Write(c.prefix); err != nil {
+		return err
+	}
+	cw := &cbcWriter{w: w, mode: c.mode, buf: make([]byte, 0, 64<<10)}
+	if err := src(cw); err != nil {
+		return err
+	}
+	if err := cw.Close(); err != nil {
+		return err
+	}
+	if cw.n != c.n {
+		return errors.New("smime: internal error: content length changed while encrypting")
+	}
+	return nil
+}
+
+// cbcWriter encrypts in chunks what is written to it; Close pads (RFC
+// 5652 §6.3) and writes the last blocks.
+type cbcWriter struct {
+	w    io.Writer
+	mode cipher.BlockMode
+	buf  []byte // its capacity is a multiple of the block size
+	n    int64
+}
+
+func (c *cbcWriter) Write(p []byte) (int, error) {
+	taken := len(p)
+	c.n += int64(taken)
+	for len(p) > 0 {
+		k := min(cap(c.buf)-len(c.buf), len(p))
+		c.buf, p = append(c.buf, p[:k]...), p[k:]
+		if len(c.buf) == cap(c.buf) {
+			if err := c.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return taken, nil
+}
+
+func (c *cbcWriter) flush() error {
+	c.mode.CryptBlocks(c.buf, c.buf)
+	_, err := c.w.Write(c.buf)
+	c.buf = c.buf[:0]
+	return err
+}
+
+func (c *cbcWriter) Close() error {
+	pad := aes.BlockSize - len(c.buf)%aes.BlockSize
+	for range pad {
+		c.buf = append(c.buf, byte(pad))
+	}
+	return c.flush()
 }
 
 // sealGCM encrypts content with a fresh AES-GCM key of keyLen bytes for

@@ -63,24 +63,31 @@ func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if _, err := w.Write(outer); err != nil {
 		return err
 	}
-	_, err = e.WriteTo(w)
-	return err
+	return e.writeTo(w)
 }
 
-func (p *Protector) protect(entity []byte) (*Entity, error) {
-	r := bytes.NewReader(entity)
+func (p *Protector) protect(entity []byte) (*outEntity, error) {
+	content, err := canonicalize(entity)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case len(p.Recipients) == 0:
-		return Sign(r, p.Signer, p.SignOptions)
+		return signOut(content, p.Signer, p.SignOptions)
 	case p.Signer == nil:
-		return Encrypt(r, p.Recipients, p.EncryptOptions)
+		return encryptOut(int64(len(content)), func(w io.Writer) error {
+			_, err := w.Write(content)
+			return err
+		}, p.Recipients, p.EncryptOptions)
 	}
-	return SignAndEncrypt(r, p.Signer, p.Recipients, p.SignOptions, p.EncryptOptions)
+	return signEncryptOut(content, p.Signer, p.Recipients, p.SignOptions, p.EncryptOptions)
 }
 
 // splitMessage returns the header fields of msg that are not Content-*
 // nor MIME-Version, with CRLF line ends and MIME-Version: 1.0 added after
 // them, and the entity: the Content-* fields, an empty line and the body.
+// The entity is assembled inside msg, in front of the body, when there is
+// room, so that the body is not copied; msg is changed.
 func splitMessage(msg []byte) (outer, entity []byte, err error) {
 	if len(msg) == 0 {
 		return nil, nil, formatErrorf("empty message")
@@ -101,6 +108,10 @@ func splitMessage(msg []byte) (outer, entity []byte, err error) {
 	}
 	ob.WriteString("MIME-Version: 1.0\r\n")
 	eb.WriteString("\r\n")
+	if start := len(msg) - len(body); eb.Len() <= start {
+		copy(msg[start-eb.Len():], eb.Bytes())
+		return ob.Bytes(), msg[start-eb.Len():], nil
+	}
 	eb.Write(body)
 	return ob.Bytes(), eb.Bytes(), nil
 }

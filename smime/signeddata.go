@@ -47,36 +47,62 @@ type signParams struct {
 }
 
 // buildSignedData returns the DER ContentInfo holding a SignedData with
-// one signer. The signed attributes are content type (id-data), signing
+// one signer, split around the content: for an opaque signature the DER
+// is prefix, p.content, suffix; for a detached one it is prefix alone. The signed attributes are content type (id-data), signing
 // time, message digest and SMIMECapabilities (RFC 8551 §2.5). The
 // certificates are the signer's, then its issuer path, then the rest of
 // the chain.
-func buildSignedData(p *signParams) ([]byte, error) {
+func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 	digestAlg := derSeq(mustMarshal(hashes[p.hash].oid))
 	attrs, err := signedAttrs(p.digest, p.now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sigAlg, sig, err := signAttrs(p, attrs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cert := p.signer.Certificate
 	sid := derSeq(cert.RawIssuer, mustMarshal(cert.SerialNumber))
 	attrs[0] = 0xa0 // [0] IMPLICIT in place of SET
 	signerInfo := derSeq(derInt1, sid, digestAlg, attrs, sigAlg, der(0x04, sig))
 
-	encap := mustMarshal(oidData)
-	if p.opaque {
-		encap = append(encap, der(0xa0, der(0x04, p.content))...)
-	}
 	path, others := orderChain(cert, p.signer.Chain)
 	var certs [][]byte
 	for _, c := range append(append([]*x509.Certificate{cert}, path...), others...) {
 		certs = append(certs, c.Raw)
 	}
-	sd := derSeq(derInt1, der(0x31, digestAlg), derSeq(encap), der(0xa0, certs...), der(0x31, signerInfo))
-	return derSeq(mustMarshal(oidSignedData), der(0xa0, sd)), nil
+	after := append(der(0xa0, certs...), der(0x31, signerInfo)...)
+	var d derAround
+	if p.opaque {
+		d = derAround{prefix: derHeader(0x04, len(p.content)), n: len(p.content)}
+		d.wrap(0xa0, nil, nil)
+		d.wrap(0x30, mustMarshal(oidData), nil)
+	} else {
+		d = derAround{prefix: derSeq(mustMarshal(oidData))}
+	}
+	d.wrap(0x30, slices.Concat(derInt1, der(0x31, digestAlg)), after)
+	d.wrap(0xa0, nil, nil)
+	d.wrap(0x30, mustMarshal(oidSignedData), nil)
+	if !p.opaque {
+		return append(d.prefix, d.suffix...), nil, nil
+	}
+	return d.prefix, d.suffix, nil
+}
+
+// derAround is DER being built from the inside out around n bytes of
+// content that are not held here: prefix, the content, suffix.
+type derAround struct {
+	prefix, suffix []byte
+	n              int
+}
+
+// wrap puts the value into a tag, with before and after as the other
+// contents of that tag.
+func (d *derAround) wrap(tag byte, before, after []byte) {
+	inner := len(before) + len(d.prefix) + d.n + len(d.suffix) + len(after)
+	d.prefix = append(append(derHeader(tag, inner), before...), d.prefix...)
+	d.suffix = append(d.suffix, after...)
 }
 
 // derInt1 is INTEGER 1, the version of SignedData and SignerInfo here.
