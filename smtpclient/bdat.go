@@ -64,6 +64,7 @@ func (c *Client) sendChunks(ctx context.Context, t *tx, src *source, deferred, p
 	}
 	k := &chunker{buf: c.chunk[:0], emit: b.emit}
 	enc := newBodyEncoder(k, false, c.params.body8, c.opts.RejectBareLineEnds)
+	enc.limit = c.sizeLimit()
 	err := c.copyBody(&enc, src)
 	if err == nil {
 		err = enc.close()

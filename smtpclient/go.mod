@@ -1,11 +1,18 @@
 module github.com/mailwright/mailwright/smtpclient
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/tlsprofile v0.0.0
+)
+
+require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )
 
 replace (

@@ -28,6 +28,15 @@ type Deliverer interface {
 	Deliver(ctx context.Context, e *Entry, rcpts []string, msg io.Reader) Outcome
 }
 
+// Enqueuer stores entries for delivery. [*Spool] implements it, and so does
+// the distributed backend in package
+// github.com/mailwright/mailwright/mailsender/jetstream.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, e *Entry, msg io.Reader) (string, error)
+}
+
+var _ Enqueuer = (*Spool)(nil)
+
 // DelivererFunc adapts a function to [Deliverer].
 type DelivererFunc func(ctx context.Context, e *Entry, rcpts []string, msg io.Reader) Outcome
 
@@ -253,7 +262,7 @@ func (a *Agent) record(id string, o Outcome) {
 	if !done {
 		return
 	}
-	unlock, err := a.Spool.lock()
+	unlock, err := a.Spool.lock(id)
 	if err != nil {
 		return
 	}

@@ -20,6 +20,8 @@ type Profile struct {
 	TLSVersion string `json:"tls_version,omitempty"`
 	// CAFile adds trusted roots from a PEM file.
 	CAFile string `json:"ca_file,omitempty"`
+	// ServerName is the name the certificate must carry; empty means Host.
+	ServerName string `json:"server_name,omitempty"`
 	// Auth is the SASL mechanism, or "" to negotiate.
 	Auth     string `json:"auth,omitempty"`
 	Username string `json:"username,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -25,8 +26,10 @@ var ErrNotFound = errors.New("queue: no such entry")
 
 // Spool is a queue directory. Its methods are safe for concurrent use by
 // goroutines and by several processes (an application enqueueing while an
-// agent delivers): every read-modify-write of an entry's state holds an
-// exclusive lock on the directory's lock file.
+// agent delivers, a command retrying an entry): every read-modify-write of
+// an entry's state holds an exclusive lock for that entry. The locks are
+// striped over lockStripes files in locks/, so deliveries of different
+// entries write and fsync in parallel.
 type Spool struct {
 	dir string
 	// Now returns the current time; nil means time.Now.
@@ -34,19 +37,23 @@ type Spool struct {
 	// Backoff sets the lifetime given to new entries; nil means defaults.
 	Backoff *Backoff
 
-	mu sync.Mutex
+	stripes [lockStripes]sync.Mutex
 }
+
+// lockStripes is the number of entry locks; entries share them by hash.
+const lockStripes = 64
 
 const (
 	msgDir    = "msg"
 	stateDir  = "state"
 	failedDir = "failed"
 	tmpDir    = "tmp"
+	locksDir  = "locks"
 )
 
 // Open opens the spool at dir, creating it (mode 0700) if needed.
 func Open(dir string) (*Spool, error) {
-	for _, d := range []string{"", msgDir, stateDir, failedDir, tmpDir} {
+	for _, d := range []string{"", msgDir, stateDir, failedDir, tmpDir, locksDir} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
@@ -225,7 +232,7 @@ func (s *Spool) LoadFailed(id string) (*Entry, error) { return s.loadFrom(failed
 // Update runs fn on the current state of id under the spool lock and saves
 // the result; fn returning an error leaves the entry unchanged.
 func (s *Spool) Update(id string, fn func(*Entry) error) (*Entry, error) {
-	unlock, err := s.lock()
+	unlock, err := s.lock(id)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +250,7 @@ func (s *Spool) Update(id string, fn func(*Entry) error) (*Entry, error) {
 // Retry makes entry id due now; a failed entry is moved back to the active
 // queue with its failed recipients pending again and a new lifetime.
 func (s *Spool) Retry(id string) error {
-	unlock, err := s.lock()
+	unlock, err := s.lock(id)
 	if err != nil {
 		return err
 	}
@@ -286,7 +293,7 @@ func (s *Spool) Delete(id string) error {
 	if !validID(id) {
 		return ErrNotFound
 	}
-	unlock, err := s.lock()
+	unlock, err := s.lock(id)
 	if err != nil {
 		return err
 	}
@@ -354,22 +361,28 @@ func (s *Spool) Clean(age time.Duration) error {
 	return nil
 }
 
-// lock takes the spool's cross-process lock (and the in-process mutex).
-func (s *Spool) lock() (func(), error) {
-	s.mu.Lock()
-	f, err := os.OpenFile(filepath.Join(s.dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+// lock takes the lock of entry id: its stripe's in-process mutex and an
+// exclusive flock on the stripe's file, for other processes.
+func (s *Spool) lock(id string) (func(), error) {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	n := h.Sum32() % lockStripes
+	mu := &s.stripes[n]
+	mu.Lock()
+	name := filepath.Join(s.dir, locksDir, fmt.Sprintf("%02x", n))
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		s.mu.Unlock()
+		mu.Unlock()
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
-		s.mu.Unlock()
+		mu.Unlock()
 		return nil, err
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
-		s.mu.Unlock()
+		mu.Unlock()
 	}, nil
 }

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package queue
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/mailwright/mailwright/saslmech"
+	"github.com/mailwright/mailwright/smtpclient"
+	"github.com/mailwright/mailwright/tlsprofile"
+)
+
+// The facade's orders, used when a profile names no mechanism.
+var (
+	passwordOrder = saslmech.Policy{"CRAM-MD5", "NTLM", "LOGIN", "PLAIN"}
+	tokenOrder    = saslmech.Policy{"XOAUTH2", "OAUTHBEARER"}
+)
+
+// port returns p's port, or the default for its security.
+func (p *Profile) port() int {
+	switch {
+	case p.Port != 0:
+		return p.Port
+	case p.Security == "tls":
+		return 465
+	case p.Security == "starttls":
+		return 587
+	}
+	return 25
+}
+
+// Addr returns the host and port the profile connects to.
+func (p *Profile) Addr() string { return net.JoinHostPort(p.Host, strconv.Itoa(p.port())) }
+
+// dialer returns the function that opens and authenticates one session
+// for profile p.
+func (d *SMTP) dialer(p Profile) func(ctx context.Context) (*smtpclient.Client, error) {
+	return func(ctx context.Context) (*smtpclient.Client, error) {
+		o, err := d.options(&p)
+		if err != nil {
+			return nil, err
+		}
+		var c *smtpclient.Client
+		if p.Security == "tls" {
+			c, err = smtpclient.DialTLS(ctx, p.Addr(), o)
+		} else {
+			c, err = smtpclient.Dial(ctx, p.Addr(), o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := d.auth(ctx, c, &p, o.Insecure); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
+// options builds the smtpclient options for profile p.
+func (d *SMTP) options(p *Profile) (*smtpclient.Options, error) {
+	var o smtpclient.Options
+	if d.Options != nil {
+		o = *d.Options
+	}
+	switch p.Security {
+	case "none":
+		o.TLSPolicy = tlsprofile.None
+		return &o, nil
+	case "", "starttls", "tls":
+	default:
+		return nil, fmt.Errorf("queue: profile security %q (want starttls, tls or none)", p.Security)
+	}
+	o.TLSPolicy = tlsprofile.Verify
+	if p.TLSPolicy != "" {
+		pol, err := tlsprofile.ParsePolicy(p.TLSPolicy)
+		if err != nil {
+			return nil, err
+		}
+		o.TLSPolicy = pol
+	}
+	cfg, err := p.tlsConfig(o.TLSConfig)
+	o.TLSConfig = cfg
+	return &o, err
+}
+
+// tlsConfig refines base with the profile's TLS version and trusted roots.
+func (p *Profile) tlsConfig(base *tls.Config) (*tls.Config, error) {
+	cfg := &tls.Config{}
+	if base != nil {
+		cfg = base.Clone()
+	}
+	if p.ServerName != "" {
+		cfg.ServerName = p.ServerName
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = p.Host
+	}
+	if p.TLSVersion != "" {
+		v, err := tlsprofile.ParseVersion(p.TLSVersion)
+		if err != nil {
+			return nil, err
+		}
+		// As in the facade, the classic TLSVersion forces one version.
+		cfg.MinVersion, cfg.MaxVersion = v, v
+		if v < tls.VersionTLS12 {
+			cfg.CipherSuites = tlsprofile.Legacy.CipherSuites()
+		}
+	}
+	if p.CAFile == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(p.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("queue: profile CA file: %w", err)
+	}
+	if cfg.RootCAs == nil {
+		if cfg.RootCAs, err = x509.SystemCertPool(); err != nil {
+			cfg.RootCAs = x509.NewCertPool()
+		}
+	} else {
+		cfg.RootCAs = cfg.RootCAs.Clone()
+	}
+	if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("queue: profile CA file %s holds no PEM certificate", p.CAFile)
+	}
+	return cfg, nil
+}
+
+// auth authenticates c with the profile's credential, if it has one.
+func (d *SMTP) auth(ctx context.Context, c *smtpclient.Client, p *Profile, ins saslmech.Insecure) error {
+	if p.Credential == "" {
+		return nil
+	}
+	resolve := d.Secret
+	if resolve == nil {
+		resolve = EnvSecret
+	}
+	sec, err := resolve(ctx, p)
+	if err != nil {
+		return err
+	}
+	_, isTLS := c.TLSConnectionState()
+	info := &saslmech.ServerInfo{Host: p.Host, TLS: isTLS, Mechanisms: c.AuthMechanisms(),
+		Insecure: ins}
+	cred := saslmech.Credentials{Username: p.Username, Password: sec.Password,
+		Token: sec.Token, Port: p.port()}
+	m, err := saslmech.Select(info, cred, d.policy(p, sec))
+	if err != nil {
+		return err
+	}
+	return c.Auth(ctx, m)
+}
+
+func (d *SMTP) policy(p *Profile, sec Secret) saslmech.Policy {
+	switch {
+	case p.Auth != "":
+		return saslmech.Policy{strings.ToUpper(p.Auth)}
+	case d.Policy != nil:
+		return d.Policy
+	case sec.Token != "":
+		return tokenOrder
+	}
+	return passwordOrder
+}
