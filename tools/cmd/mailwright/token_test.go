@@ -65,7 +65,7 @@ func (s *tokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func run(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, code int) {
+func runCLI(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var o, e bytes.Buffer
 	ev := &env{stdout: &o, stderr: &e, stdin: strings.NewReader(""),
@@ -81,7 +81,7 @@ func TestTokenCommand(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "tok", "gmail.json")
 	secretEnv := map[string]string{"MAILWRIGHT_CLIENT_SECRET": "cli-secret"}
 
-	out, errOut, code := run(t, secretEnv, "token", "url", "--store", store, "--provider", "google",
+	out, errOut, code := runCLI(t, secretEnv, "token", "url", "--store", store, "--provider", "google",
 		"--client-id", "cli-client", "--auth-url", srv.URL+"/auth", "--token-url", srv.URL+"/token",
 		"--redirect-uri", "http://127.0.0.1:8765/")
 	if code != 0 {
@@ -104,7 +104,7 @@ func TestTokenCommand(t *testing.T) {
 	ts.codes["4/0code"] = q.Get("code_challenge")
 	ts.mu.Unlock()
 
-	out, errOut, code = run(t, secretEnv, "token", "exchange", "--store", store, "--code", "4/0code")
+	out, errOut, code = runCLI(t, secretEnv, "token", "exchange", "--store", store, "--code", "4/0code")
 	if code != 0 {
 		t.Fatalf("token exchange: exit %d: %s", code, errOut)
 	}
@@ -128,20 +128,20 @@ func TestTokenCommand(t *testing.T) {
 		t.Errorf("store after exchange: %s", data)
 	}
 
-	_, errOut, code = run(t, secretEnv, "token", "exchange", "--store", store, "--code", "4/0code")
+	_, errOut, code = runCLI(t, secretEnv, "token", "exchange", "--store", store, "--code", "4/0code")
 	if code != 1 || !strings.Contains(errOut, "invalid_grant") || !strings.Contains(errOut, "works once") {
 		t.Errorf("reused code: exit %d, %q; want exit 1 naming invalid_grant", code, errOut)
 	}
 
-	out, errOut, code = run(t, nil, "token", "refresh", "--store", store)
+	out, errOut, code = runCLI(t, nil, "token", "refresh", "--store", store)
 	if code != 0 || !strings.Contains(out, "access token:  ya29... (17 characters)") {
 		t.Fatalf("token refresh: exit %d: %s %s", code, out, errOut)
 	}
-	out, _, code = run(t, nil, "token", "show", "--store", store, "--access-token")
+	out, _, code = runCLI(t, nil, "token", "show", "--store", store, "--access-token")
 	if code != 0 || strings.TrimSpace(out) != "ya29.cli-access-2" {
 		t.Errorf("show --access-token = %q (exit %d), want ya29.cli-access-2", out, code)
 	}
-	out, _, code = run(t, nil, "token", "show", "--store", store)
+	out, _, code = runCLI(t, nil, "token", "show", "--store", store)
 	if code != 0 || !strings.Contains(out, "expires:") || strings.Contains(out, "ya29.cli-access-2") {
 		t.Errorf("show = exit %d:\n%s", code, out)
 	}
@@ -165,7 +165,7 @@ func TestTokenCommandErrors(t *testing.T) {
 		{[]string{"token", "import", "--store", filepath.Join(dir, "a.json")}, 2, "--classic is required"},
 	}
 	for _, tt := range tests {
-		_, errOut, code := run(t, nil, tt.args...)
+		_, errOut, code := runCLI(t, nil, tt.args...)
 		if code != tt.code || !strings.Contains(errOut, tt.want) {
 			t.Errorf("mailwright %v: exit %d, %q; want exit %d with %q", tt.args, code, errOut, tt.code, tt.want)
 		}
@@ -177,7 +177,7 @@ func TestTokenImport(t *testing.T) {
 	classic := filepath.Join(dir, "token.txt")
 	os.WriteFile(classic, []byte("ya29.classic-access\r\n1//0gClassicRefresh\r\n2030-01-02 03:04:05\r\n"), 0o600)
 	store := filepath.Join(dir, "s", "gmail.json")
-	out, errOut, code := run(t, nil, "token", "import", "--store", store, "--classic", classic,
+	out, errOut, code := runCLI(t, nil, "token", "import", "--store", store, "--classic", classic,
 		"--provider", "google", "--client-id", "cid")
 	if code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errOut)
@@ -187,7 +187,7 @@ func TestTokenImport(t *testing.T) {
 		t.Errorf("import output:\n%s", out)
 	}
 	os.WriteFile(classic, []byte("abc\ndef\n2030-01-02 03:04:05\n"), 0o600)
-	_, errOut, code = run(t, nil, "token", "import", "--store", store, "--classic", classic)
+	_, errOut, code = runCLI(t, nil, "token", "import", "--store", store, "--classic", classic)
 	if code != 1 || !strings.Contains(errOut, classic) || !strings.Contains(errOut, "cannot be told apart") {
 		t.Errorf("ambiguous import: exit %d, %q", code, errOut)
 	}
