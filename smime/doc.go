@@ -8,7 +8,8 @@
 //   - RFC 8551, S/MIME 4.0 message specification: multipart/signed
 //     (§3.5.3), application/pkcs7-mime signed-data (§3.5.2) and
 //     enveloped-data (§3.3), sign-then-encrypt (§3.6), canonicalization
-//     (§3.1), the signing-time and SMIMECapabilities attributes (§2.5)
+//     (§3.1), the signing-time, SMIMECapabilities and
+//     SMIMEEncryptionKeyPreference attributes (§2.5)
 //   - RFC 8550, S/MIME 4.0 certificate handling: key usage and extended
 //     key usage (§4.4)
 //   - RFC 5652, Cryptographic Message Syntax: SignedData and

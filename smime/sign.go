@@ -135,11 +135,15 @@ func signOut(content []byte, s *Signer, o *SignOptions) (*outEntity, error) {
 	if err := s.checkKey(); err != nil {
 		return nil, err
 	}
+	enc, err := s.encryptionCert(o.now())
+	if err != nil {
+		return nil, err
+	}
 	d := h.New()
 	d.Write(content)
 	opaque := o != nil && o.Opaque
 	prefix, suffix, err := buildSignedData(&signParams{signer: s, hash: h, digest: d.Sum(nil),
-		content: content, opaque: opaque, now: o.now()})
+		content: content, opaque: opaque, now: o.now(), encCert: enc})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,10 @@ var (
 	oidAttrCT         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
 	oidAttrDigest     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
 	oidAttrSigningTim = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	// id-aa-encrypKeyPref (RFC 8551 §2.5.3) and Microsoft's attribute of
+	// the same meaning, which Outlook reads.
+	oidAttrEncKeyPref   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 11}
+	oidAttrMSEncKeyPref = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 16, 4}
 )
 
 // ecdsaAlgs are the ecdsa-with-SHA2 signature algorithms (RFC 5758 §3.2),
@@ -39,11 +43,12 @@ var ecdsaAlgs = map[crypto.Hash]asn1.ObjectIdentifier{
 type signParams struct {
 	signer  *Signer
 	hash    crypto.Hash
-	digest  []byte    // of the content
-	content []byte    // embedded when opaque, else nil
-	opaque  bool      // embed content
-	now     time.Time // signing time
-	rand    io.Reader // for ECDSA
+	digest  []byte            // of the content
+	content []byte            // embedded when opaque, else nil
+	opaque  bool              // embed content
+	now     time.Time         // signing time
+	encCert *x509.Certificate // announced for encryption, or nil
+	rand    io.Reader         // for ECDSA
 }
 
 // buildSignedData returns the DER ContentInfo holding a SignedData with
@@ -54,7 +59,7 @@ type signParams struct {
 // the chain.
 func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 	digestAlg := derSeq(mustMarshal(hashes[p.hash].oid))
-	attrs, err := signedAttrs(p.digest, p.now)
+	attrs, err := signedAttrs(p.digest, p.now, p.encCert)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +74,11 @@ func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 
 	path, others := orderChain(cert, p.signer.Chain)
 	var certs [][]byte
-	for _, c := range append(append([]*x509.Certificate{cert}, path...), others...) {
+	all := append(append([]*x509.Certificate{cert}, path...), others...)
+	if p.encCert != nil && !slices.ContainsFunc(all, p.encCert.Equal) {
+		all = append(all, p.encCert)
+	}
+	for _, c := range all {
 		certs = append(certs, c.Raw)
 	}
 	after := append(der(0xa0, certs...), der(0x31, signerInfo)...)
@@ -109,7 +118,8 @@ func (d *derAround) wrap(tag byte, before, after []byte) {
 var derInt1 = []byte{0x02, 0x01, 0x01}
 
 // signedAttrs returns the DER SET OF Attribute, sorted as DER requires.
-func signedAttrs(digest []byte, now time.Time) ([]byte, error) {
+// With encCert, the encryption key preference attributes name it.
+func signedAttrs(digest []byte, now time.Time, encCert *x509.Certificate) ([]byte, error) {
 	st, err := asn1.Marshal(now.UTC().Truncate(time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("smime: signing time: %v", err)
@@ -119,6 +129,12 @@ func signedAttrs(digest []byte, now time.Time) ([]byte, error) {
 		attr(oidAttrSigningTim, st),
 		attr(oidAttrDigest, der(0x04, digest)),
 		attr(oidSMIMECapabilities, smimeCapabilities),
+	}
+	if encCert != nil {
+		issuer, serial := encCert.RawIssuer, mustMarshal(encCert.SerialNumber)
+		// issuerAndSerialNumber [0] IMPLICIT in RFC 8551's module.
+		list = append(list, attr(oidAttrEncKeyPref, der(0xa0, issuer, serial)),
+			attr(oidAttrMSEncKeyPref, derSeq(issuer, serial)))
 	}
 	slices.SortFunc(list, bytes.Compare)
 	return der(0x31, list...), nil
