@@ -108,9 +108,6 @@ func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	if !ri.KeyEncryptionAlgorithm.Algorithm.Equal(oidRSA) {
-		return nil, fmt.Errorf("%w: key transport %v", ErrUnsupported, ri.KeyEncryptionAlgorithm.Algorithm)
-	}
 	alg := aed.ContentInfo.Algorithm
 	keyLen, ok := gcmKeyLengths[alg.Algorithm.String()]
 	if !ok {
@@ -120,11 +117,9 @@ func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, 
 	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &params); err != nil || len(params.Nonce) != 12 {
 		return nil, fmt.Errorf("%w: GCM parameters", ErrUnsupported)
 	}
-	// A random key on a padding failure keeps the RSA step from being an
-	// oracle (RFC 3218); the GCM tag check then fails.
-	cek, err := key.Decrypt(rand.Reader, ri.EncryptedKey, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: keyLen})
-	if err != nil || len(cek) != keyLen {
-		return nil, ErrDecrypt
+	cek, err := unwrapKey(key, ri, keyLen)
+	if err != nil {
+		return nil, err
 	}
 	block, _ := aes.NewCipher(cek)
 	gcm, err := cipher.NewGCMWithTagSize(block, params.ICVLen)

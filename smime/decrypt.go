@@ -23,7 +23,8 @@ import (
 // [ErrDecrypt] when key does not open it (or GCM content fails its
 // authentication), [ErrNotEncrypted] for anything else than
 // enveloped-data or authEnveloped-data, [ErrUnsupported] for unknown
-// algorithms and for GCM content whose key is wrapped with RSA-OAEP.
+// algorithms. The content key may come with RSA PKCS #1 v1.5 or RSAES-OAEP
+// key transport (RFC 8551 §2.3).
 func Decrypt(msg io.Reader, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
 	m, err := readMessage(msg)
 	if err != nil {

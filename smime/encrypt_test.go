@@ -4,7 +4,9 @@ package smime
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"strings"
@@ -222,5 +224,73 @@ func TestEncryptGCMStructure(t *testing.T) {
 	bad := pkcs7MIME("authEnveloped-data", m.der).Bytes()
 	if _, err := Decrypt(bytes.NewReader(bad), p.recipient, p.recipientKey); !errors.Is(err, ErrDecrypt) {
 		t.Errorf("Decrypt(tampered GCM) = %v, want ErrDecrypt", err)
+	}
+}
+
+// TestDecryptOAEP: messages openssl encrypts with RSAES-OAEP key
+// transport (RFC 8551 §2.3: receivers SHOULD+ support it), with its
+// default SHA-1 and with SHA-256, open with Decrypt for AES-GCM and
+// AES-CBC.
+func TestDecryptOAEP(t *testing.T) {
+	p := getPKI(t)
+	entity := []byte("Content-Type: text/plain\r\n\r\nkey sent with OAEP\r\n")
+	f := writeTemp(t, "in.txt", entity)
+	for _, c := range []string{"aes-256-gcm", "aes-128-gcm", "aes-256-cbc"} {
+		for _, md := range []string{"", "sha256", "sha512"} {
+			args := []string{"cms", "-encrypt", "-" + c, "-in", f, "-binary", "-recip", p.path("recipient.pem"),
+				"-keyopt", "rsa_padding_mode:oaep"}
+			if md != "" {
+				args = append(args, "-keyopt", "rsa_oaep_md:"+md)
+			}
+			msg := mustOpenSSL(t, nil, args...)
+			got, err := Decrypt(bytes.NewReader(msg), p.recipient, p.recipientKey)
+			if err != nil || !bytes.Equal(got, entity) {
+				t.Errorf("%s OAEP %q: Decrypt = %q, %v; want %q", c, md, got, err, entity)
+			}
+			if _, err := Decrypt(bytes.NewReader(msg), p.recipient, p.otherKey); !errors.Is(err, ErrDecrypt) {
+				t.Errorf("%s OAEP %q with the wrong key: Decrypt = %v, want ErrDecrypt", c, md, err)
+			}
+		}
+	}
+}
+
+// TestParseOAEP: defaults, explicit hashes and label, and parameters this
+// package does not implement.
+func TestParseOAEP(t *testing.T) {
+	alg := func(oid asn1.ObjectIdentifier, params []byte) []byte {
+		if params == nil {
+			return derSeq(mustMarshal(oid))
+		}
+		return derSeq(mustMarshal(oid), params)
+	}
+	sha256 := alg(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, nil)
+	md5 := alg(asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}, nil)
+	tests := []struct {
+		name   string
+		der    []byte
+		hash   crypto.Hash
+		mgf    crypto.Hash
+		label  string
+		failed bool
+	}{
+		{"absent", nil, crypto.SHA1, crypto.SHA1, "", false},
+		{"empty sequence", derSeq(), crypto.SHA1, crypto.SHA1, "", false},
+		{"sha256 with label", derSeq(der(0xa0, sha256), der(0xa1, alg(oidMGF1, sha256)),
+			der(0xa2, alg(oidPSpecified, der(0x04, []byte("L"))))), crypto.SHA256, crypto.SHA256, "L", false},
+		{"md5", derSeq(der(0xa0, md5)), 0, 0, "", true},
+		{"unknown mgf", derSeq(der(0xa1, alg(oidRSA, sha256))), 0, 0, "", true},
+		{"trailing data", append(derSeq(), 0), 0, 0, "", true},
+	}
+	for _, tt := range tests {
+		o, err := parseOAEP(tt.der)
+		if tt.failed {
+			if !errors.Is(err, ErrUnsupported) {
+				t.Errorf("%s: parseOAEP = %v, want ErrUnsupported", tt.name, err)
+			}
+			continue
+		}
+		if err != nil || o.Hash != tt.hash || o.MGFHash != tt.mgf || string(o.Label) != tt.label {
+			t.Errorf("%s: parseOAEP = %+v, %v; want hash %v, MGF %v, label %q", tt.name, o, err, tt.hash, tt.mgf, tt.label)
+		}
 	}
 }
