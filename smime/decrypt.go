@@ -5,7 +5,6 @@ package smime
 import (
 	"crypto"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 
@@ -41,28 +40,5 @@ func Decrypt(msg io.Reader, cert *x509.Certificate, key crypto.PrivateKey) ([]by
 	if auth {
 		return openGCM(m.der, cert, dec)
 	}
-	p7, err := pkcs7.Parse(m.der)
-	if err != nil {
-		return nil, formatErrorf("CMS enveloped-data: %v", err)
-	}
-	out, err := p7.Decrypt(cert, key)
-	if err != nil {
-		return nil, decryptError(err)
-	}
-	return out, nil
-}
-
-// noRecipient is the text pkcs7 uses when no RecipientInfo names the
-// certificate; it has no exported error value. A test guards it.
-const noRecipient = "pkcs7: no enveloped recipient for provided certificate"
-
-func decryptError(err error) error {
-	switch {
-	case err.Error() == noRecipient:
-		return ErrNotRecipient
-	case errors.Is(err, pkcs7.ErrUnsupportedAlgorithm),
-		errors.Is(err, pkcs7.ErrUnsupportedAsymmetricEncryptionAlgorithm):
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
-	}
-	return fmt.Errorf("%w: %v", ErrDecrypt, err)
+	return openCBC(m.der, cert, dec)
 }
