@@ -40,9 +40,10 @@ type Protector struct {
 // Note that an encrypted message's Subject is thus readable by anyone
 // who sees the message.
 //
-// Line ends become CRLF. A header field with a bare CR, a line that is
-// not a field, or a message without the empty line after its header gives
-// a [*FormatError]; errors from [Sign] and [Encrypt] are passed on. On
+// Line ends become CRLF. A header field with a bare CR or a NUL, a header
+// line over 998 octets, a line that is not a field, or a message without
+// the empty line after its header gives a [*FormatError] (SEC-27,
+// SEC-29); errors from [Sign] and [Encrypt] are passed on. On
 // error nothing is written to w.
 func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if p.Signer == nil && len(p.Recipients) == 0 {
@@ -98,6 +99,9 @@ func splitMessage(msg []byte) (outer, entity []byte, err error) {
 	}
 	var ob, eb bytes.Buffer
 	for _, f := range fields {
+		if bytes.IndexByte(f.raw, 0) >= 0 || !linesOK(f.raw, maxLine, false) {
+			return nil, nil, formatErrorf("header field %s holds a NUL or a line over %d octets", f.name, maxLine)
+		}
 		name := strings.ToLower(f.name)
 		switch {
 		case strings.HasPrefix(name, "content-"):

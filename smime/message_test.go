@@ -85,6 +85,9 @@ func TestProtectMessageErrors(t *testing.T) {
 		{"empty", "", Protector{Signer: p.signer}, true},
 		{"no body separator", "From: a@example.test\r\nSubject: x\r\n", Protector{Signer: p.signer}, true},
 		{"bare CR in header (SEC-27)", "From: a@example.test\r\nSubject: x\rBcc: y\r\n\r\nbody\r\n", Protector{Signer: p.signer}, true},
+		{"NUL in header (SEC-29)", "From: a@example.test\r\nSubject: x\x00y\r\n\r\nbody\r\n", Protector{Signer: p.signer}, true},
+		{"long header line (SEC-29)", "From: a@example.test\r\nSubject: " + strings.Repeat("s", 1000) + "\r\n\r\nbody\r\n",
+			Protector{Signer: p.signer}, true},
 		{"expired signer", testMessage, Protector{Signer: p.expired}, false},
 	}
 	for _, tt := range tests {
