@@ -45,6 +45,10 @@ type Protector struct {
 // the empty line after its header gives a [*FormatError] (SEC-27,
 // SEC-29); errors from [Sign] and [Encrypt] are passed on. On
 // error nothing is written to w.
+//
+// Memory: the message is read once into memory; the signature and AES-CBC
+// encryption are computed while the result is written, so no second copy
+// is made (AES-GCM makes one).
 func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if p.Signer == nil && len(p.Recipients) == 0 {
 		return errors.New("smime: Protector needs a Signer or Recipients")

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 )
@@ -48,15 +47,14 @@ type signParams struct {
 	opaque  bool              // embed content
 	now     time.Time         // signing time
 	encCert *x509.Certificate // announced for encryption, or nil
-	rand    io.Reader         // for ECDSA
 }
 
 // buildSignedData returns the DER ContentInfo holding a SignedData with
 // one signer, split around the content: for an opaque signature the DER
-// is prefix, p.content, suffix; for a detached one it is prefix alone. The signed attributes are content type (id-data), signing
-// time, message digest and SMIMECapabilities (RFC 8551 §2.5). The
-// certificates are the signer's, then its issuer path, then the rest of
-// the chain.
+// is prefix, p.content, suffix; for a detached one it is prefix alone.
+// The signed attributes are content type (id-data), signing time, message
+// digest, SMIMECapabilities and the encryption key preference (RFC 8551
+// §2.5).
 func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 	digestAlg := derSeq(mustMarshal(hashes[p.hash].oid))
 	attrs, err := signedAttrs(p.digest, p.now, p.encCert)
@@ -72,16 +70,7 @@ func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 	attrs[0] = 0xa0 // [0] IMPLICIT in place of SET
 	signerInfo := derSeq(derInt1, sid, digestAlg, attrs, sigAlg, der(0x04, sig))
 
-	path, others := orderChain(cert, p.signer.Chain)
-	var certs [][]byte
-	all := append(append([]*x509.Certificate{cert}, path...), others...)
-	if p.encCert != nil && !slices.ContainsFunc(all, p.encCert.Equal) {
-		all = append(all, p.encCert)
-	}
-	for _, c := range all {
-		certs = append(certs, c.Raw)
-	}
-	after := append(der(0xa0, certs...), der(0x31, signerInfo)...)
+	after := append(der(0xa0, certificates(p)...), der(0x31, signerInfo)...)
 	var d derAround
 	if p.opaque {
 		d = derAround{prefix: derHeader(0x04, len(p.content)), n: len(p.content)}
@@ -97,6 +86,21 @@ func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 		return append(d.prefix, d.suffix...), nil, nil
 	}
 	return d.prefix, d.suffix, nil
+}
+
+// certificates returns the certificates to send: the signer's, its issuer
+// path, the rest of the chain, and the encryption certificate.
+func certificates(p *signParams) [][]byte {
+	path, others := orderChain(p.signer.Certificate, p.signer.Chain)
+	all := append(append([]*x509.Certificate{p.signer.Certificate}, path...), others...)
+	if p.encCert != nil && !slices.ContainsFunc(all, p.encCert.Equal) {
+		all = append(all, p.encCert)
+	}
+	var certs [][]byte
+	for _, c := range all {
+		certs = append(certs, c.Raw)
+	}
+	return certs
 }
 
 // derAround is DER being built from the inside out around n bytes of
@@ -149,10 +153,6 @@ func attr(oid asn1.ObjectIdentifier, value []byte) []byte {
 func signAttrs(p *signParams, attrs []byte) (alg, sig []byte, err error) {
 	h := p.hash.New()
 	h.Write(attrs)
-	r := p.rand
-	if r == nil {
-		r = rand.Reader
-	}
 	switch p.signer.Key.Public().(type) {
 	case *rsa.PublicKey:
 		alg = derSeq(mustMarshal(oidRSA), []byte{0x05, 0x00})
@@ -162,7 +162,7 @@ func signAttrs(p *signParams, attrs []byte) (alg, sig []byte, err error) {
 		return nil, nil, &CertificateError{Role: "signer", Subject: subject(p.signer.Certificate),
 			Problem: CertUnsupportedKey, Detail: fmt.Sprintf("key type %T cannot sign S/MIME here", p.signer.Key.Public())}
 	}
-	sig, err = p.signer.Key.Sign(r, h.Sum(nil), p.hash)
+	sig, err = p.signer.Key.Sign(rand.Reader, h.Sum(nil), p.hash)
 	if err != nil {
 		return nil, nil, fmt.Errorf("smime: sign: %v", err)
 	}
