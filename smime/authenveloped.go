@@ -7,7 +7,6 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -73,10 +72,10 @@ type issuerAndSerialNumber struct {
 	Serial *big.Int
 }
 
-func keyTransInfos(key []byte, recipients []*x509.Certificate) ([]asn1.RawValue, error) {
+func keyTransInfos(key []byte, recipients []*x509.Certificate, oaep bool) ([]asn1.RawValue, error) {
 	var ris []asn1.RawValue
 	for _, r := range recipients {
-		ek, err := rsa.EncryptPKCS1v15(rand.Reader, r.PublicKey.(*rsa.PublicKey), key)
+		ek, alg, err := wrapKey(key, r.PublicKey.(*rsa.PublicKey), oaep)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +85,7 @@ func keyTransInfos(key []byte, recipients []*x509.Certificate) ([]asn1.RawValue,
 		}
 		der, err := asn1.Marshal(keyTransRecipientInfo{
 			RID:                    asn1.RawValue{FullBytes: rid},
-			KeyEncryptionAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidRSA, Parameters: asn1.NullRawValue},
+			KeyEncryptionAlgorithm: alg,
 			EncryptedKey:           ek,
 		})
 		if err != nil {

@@ -18,7 +18,7 @@
 //   - RFC 1847, multipart/signed
 //   - RFC 3565, AES-CBC in CMS
 //   - RFC 5083 and RFC 5084, AuthEnvelopedData with AES-GCM
-//   - RFC 3560 and RFC 8017, RSAES-OAEP key transport (decryption)
+//   - RFC 3560, RFC 4055 and RFC 8017, RSAES-OAEP key transport
 //   - RFC 7292, PKCS #12 (through software.sslmate.com/src/go-pkcs12)
 //
 // # Entities

@@ -54,6 +54,11 @@ type EncryptOptions struct {
 	// Cipher is the content cipher; the zero value is AES256CBC.
 	Cipher Cipher
 
+	// OAEP sends the content key with RSAES-OAEP (SHA-256, MGF1 with
+	// SHA-256; RFC 8551 §2.3, RFC 4055) instead of RSA PKCS #1 v1.5.
+	// Receivers SHOULD+ read it, but older Outlook versions may not.
+	OAEP bool
+
 	// Now returns the time at which recipient certificates must be
 	// valid; nil means time.Now.
 	Now func() time.Time
@@ -157,9 +162,9 @@ func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certifica
 		return nil, fmt.Errorf("smime: %v: %w", c, ErrUnsupported)
 	}
 	if alg.gcm {
-		return encryptGCMOut(n, src, recipients, alg.keyLen, alg.oid)
+		return encryptGCMOut(n, src, recipients, alg.keyLen, alg.oid, o != nil && o.OAEP)
 	}
-	sealer, err := newCBCSealer(n, recipients, alg.keyLen, alg.oid)
+	sealer, err := newCBCSealer(n, recipients, alg.keyLen, alg.oid, o != nil && o.OAEP)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
@@ -170,13 +175,13 @@ func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certifica
 	return e, nil
 }
 
-func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) (*outEntity, error) {
+func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier, oaep bool) (*outEntity, error) {
 	var b bytes.Buffer
 	b.Grow(int(n))
 	if err := src(&b); err != nil {
 		return nil, err
 	}
-	der, err := sealGCM(b.Bytes(), recipients, keyLen, oid)
+	der, err := sealGCM(b.Bytes(), recipients, keyLen, oid, oaep)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}

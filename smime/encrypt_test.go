@@ -321,3 +321,25 @@ func TestUnpad(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptOAEP: with EncryptOptions.OAEP the content key goes with
+// RSAES-OAEP, SHA-256 (openssl prints the algorithm), and openssl cms and
+// Decrypt both open the message, for AES-CBC and AES-GCM.
+func TestEncryptOAEP(t *testing.T) {
+	p := getPKI(t)
+	for _, c := range []Cipher{AES256CBC, AES256GCM} {
+		e := encryptOrFail(t, testEntities["ascii"], []*x509.Certificate{p.recipient, p.other}, &EncryptOptions{Cipher: c, OAEP: true})
+		f := writeTemp(t, "enc.eml", e.Bytes())
+		out := string(mustOpenSSL(t, nil, "cms", "-cmsout", "-print", "-in", f))
+		if strings.Count(out, "rsaesOaep") != 2 || !strings.Contains(out, ":sha256") || !strings.Contains(out, ":mgf1") {
+			t.Errorf("%v: cms -print does not show RSAES-OAEP with SHA-256 for both recipients:\n%s", c, out)
+		}
+		if got := opensslDecrypt(t, p, e.Bytes(), "recipient"); string(got) != testEntities["ascii"] {
+			t.Errorf("%v: openssl decrypted %q", c, got)
+		}
+		got, err := Decrypt(bytes.NewReader(e.Bytes()), p.other, p.otherKey)
+		if err != nil || string(got) != testEntities["ascii"] {
+			t.Errorf("%v: Decrypt = %q, %v", c, got, err)
+		}
+	}
+}

@@ -3,7 +3,6 @@
 package smime
 
 import (
-	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -23,23 +22,6 @@ var (
 	oidAES256CBC     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
 )
 
-// sealCBC encrypts content with a fresh AES-CBC key of keyLen bytes for
-// every recipient (RSA PKCS #1 v1.5 key transport) and returns the DER
-// ContentInfo.
-func sealCBC(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
-	c, err := newCBCSealer(int64(len(content)), recipients, keyLen, oid)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.Grow(int(c.derLen()))
-	err = c.writeTo(&b, func(w io.Writer) error {
-		_, err := w.Write(content)
-		return err
-	})
-	return b.Bytes(), err
-}
-
 // cbcSealer writes an EnvelopedData ContentInfo for n bytes of content
 // that arrive as a stream: the DER is complete before any content is
 // seen, because its length is known.
@@ -49,7 +31,7 @@ type cbcSealer struct {
 	n      int64
 }
 
-func newCBCSealer(n int64, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) (*cbcSealer, error) {
+func newCBCSealer(n int64, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier, oaep bool) (*cbcSealer, error) {
 	key, iv := make([]byte, keyLen), make([]byte, aes.BlockSize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
@@ -57,7 +39,7 @@ func newCBCSealer(n int64, recipients []*x509.Certificate, keyLen int, oid asn1.
 	if _, err := rand.Read(iv); err != nil {
 		return nil, err
 	}
-	ris, err := recipientSet(key, recipients)
+	ris, err := recipientSet(key, recipients, oaep)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +115,7 @@ func (c *cbcWriter) Close() error {
 
 // sealGCM encrypts content with a fresh AES-GCM key of keyLen bytes for
 // every recipient and returns the DER ContentInfo of an AuthEnvelopedData.
-func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
+func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier, oaep bool) ([]byte, error) {
 	key, nonce := make([]byte, keyLen), make([]byte, 12)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
@@ -141,7 +123,7 @@ func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	ris, err := recipientSet(key, recipients)
+	ris, err := recipientSet(key, recipients, oaep)
 	if err != nil {
 		return nil, err
 	}
@@ -191,9 +173,9 @@ func envelopePrefix(ct asn1.ObjectIdentifier, head [][]byte, alg []byte, ctLen, 
 }
 
 // recipientSet returns the DER SET OF KeyTransRecipientInfo carrying key
-// to every recipient.
-func recipientSet(key []byte, recipients []*x509.Certificate) ([]byte, error) {
-	ris, err := keyTransInfos(key, recipients)
+// to every recipient, with RSAES-OAEP or RSA PKCS #1 v1.5.
+func recipientSet(key []byte, recipients []*x509.Certificate, oaep bool) ([]byte, error) {
+	ris, err := keyTransInfos(key, recipients, oaep)
 	if err != nil {
 		return nil, err
 	}

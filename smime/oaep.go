@@ -15,8 +15,8 @@ import (
 )
 
 // RSAES-OAEP key transport (RFC 8017, in CMS RFC 3560), which RFC 8551
-// §2.3 asks receivers to support. Outgoing mail keeps PKCS #1 v1.5, which
-// every client reads.
+// §2.3 asks receivers to support. Outgoing mail uses PKCS #1 v1.5, which
+// every client reads, unless EncryptOptions.OAEP asks for OAEP.
 
 var (
 	oidRSAOAEP    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 7}
@@ -37,6 +37,26 @@ type oaepParams struct {
 	Hash   pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:0"`
 	MGF    pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:1"`
 	Source pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:2"`
+}
+
+// oaepSHA256 is the RSAES-OAEP-params this package writes: SHA-256 and
+// MGF1 with SHA-256, the empty label left at its default. Hash
+// parameters are absent (RFC 5754 §2).
+var oaepSHA256 = func() pkix.AlgorithmIdentifier {
+	sha256 := derSeq(mustMarshal(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}))
+	params := derSeq(der(0xa0, sha256), der(0xa1, derSeq(mustMarshal(oidMGF1), sha256)))
+	return pkix.AlgorithmIdentifier{Algorithm: oidRSAOAEP, Parameters: asn1.RawValue{FullBytes: params}}
+}()
+
+// wrapKey encrypts the content-encryption key for one recipient and
+// returns it with the key transport algorithm identifier.
+func wrapKey(key []byte, pub *rsa.PublicKey, oaep bool) ([]byte, pkix.AlgorithmIdentifier, error) {
+	if oaep {
+		ek, err := rsa.EncryptOAEP(crypto.SHA256.New(), rand.Reader, pub, key, nil)
+		return ek, oaepSHA256, err
+	}
+	ek, err := rsa.EncryptPKCS1v15(rand.Reader, pub, key)
+	return ek, pkix.AlgorithmIdentifier{Algorithm: oidRSA, Parameters: asn1.NullRawValue}, err
 }
 
 // unwrapKey decrypts the content-encryption key of keyLen bytes from a

@@ -29,7 +29,7 @@ const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags
 
   sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
            [--opaque] [--hash sha256|sha384|sha512] [--encryption-cert FILE]
-  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm]
+  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm] [--oaep]
            [signing flags as for sign: sign first, then encrypt]
   verify   [--ca FILE]  (default: system roots); prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
@@ -170,10 +170,11 @@ func smimeEncrypt(e *env, args []string) error {
 	var to certList
 	var k keyFlags
 	var cipher string
-	var opaque bool
+	var opaque, oaep bool
 	fs := newFlagSet(e, "encrypt")
 	fs.Var(&to, "to", "recipient's PEM certificate (repeat for more recipients)")
 	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256, aes128 (CBC), aes128gcm or aes256gcm")
+	fs.BoolVar(&oaep, "oaep", false, "send the content key with RSAES-OAEP (SHA-256) instead of PKCS #1 v1.5")
 	k.register(fs, "sign-cert")
 	k.registerEnc(fs)
 	fs.BoolVar(&opaque, "opaque", false, "when signing, sign opaquely")
@@ -189,7 +190,7 @@ func smimeEncrypt(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pr := &smime.Protector{Recipients: recips, EncryptOptions: &smime.EncryptOptions{Cipher: c}}
+	pr := &smime.Protector{Recipients: recips, EncryptOptions: &smime.EncryptOptions{Cipher: c, OAEP: oaep}}
 	if k.set() {
 		if pr.Signer, err = k.load(e); err != nil {
 			return err

@@ -146,12 +146,13 @@ func TestSMIMEVerifyTampered(t *testing.T) {
 func TestSMIMEEncryptDecrypt(t *testing.T) {
 	p := cliPKI(t)
 	for _, c := range []string{"aes128", "aes256gcm"} {
-		t.Run(c, func(t *testing.T) { testEncryptDecrypt(t, p, c) })
+		t.Run(c, func(t *testing.T) { testEncryptDecrypt(t, p, "--cipher", c) })
 	}
+	t.Run("oaep", func(t *testing.T) { testEncryptDecrypt(t, p, "--oaep") })
 }
 
-func testEncryptDecrypt(t *testing.T, p map[string]string, cipher string) {
-	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"], "--cipher", cipher)
+func testEncryptDecrypt(t *testing.T, p map[string]string, flags ...string) {
+	enc := cliOK(t, []byte(cliMessage), append([]string{"smime", "encrypt", "--to", p["bob.pem"]}, flags...)...)
 	if !bytes.Contains(bytes.ToLower(enc), []byte("enveloped-data;")) || bytes.Contains(enc, []byte("Gr=C3")) {
 		t.Fatalf("encrypted message: %q", enc)
 	}
