@@ -72,28 +72,22 @@ type issuerAndSerialNumber struct {
 	Serial *big.Int
 }
 
-func keyTransInfos(key []byte, recipients []*x509.Certificate, oaep bool) ([]asn1.RawValue, error) {
-	var ris []asn1.RawValue
-	for _, r := range recipients {
-		ek, alg, err := wrapKey(key, r.PublicKey.(*rsa.PublicKey), oaep)
-		if err != nil {
-			return nil, err
-		}
-		rid, err := asn1.Marshal(issuerAndSerialNumber{Issuer: asn1.RawValue{FullBytes: r.RawIssuer}, Serial: r.SerialNumber})
-		if err != nil {
-			return nil, err
-		}
-		der, err := asn1.Marshal(keyTransRecipientInfo{
-			RID:                    asn1.RawValue{FullBytes: rid},
-			KeyEncryptionAlgorithm: alg,
-			EncryptedKey:           ek,
-		})
-		if err != nil {
-			return nil, err
-		}
-		ris = append(ris, asn1.RawValue{FullBytes: der})
+// ktri returns the DER KeyTransRecipientInfo carrying key to the RSA
+// recipient r.
+func ktri(key []byte, r *x509.Certificate, pub *rsa.PublicKey, oaep bool) ([]byte, error) {
+	ek, alg, err := wrapKey(key, pub, oaep)
+	if err != nil {
+		return nil, err
 	}
-	return ris, nil
+	rid, err := asn1.Marshal(issuerAndSerialNumber{Issuer: asn1.RawValue{FullBytes: r.RawIssuer}, Serial: r.SerialNumber})
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(keyTransRecipientInfo{
+		RID:                    asn1.RawValue{FullBytes: rid},
+		KeyEncryptionAlgorithm: alg,
+		EncryptedKey:           ek,
+	})
 }
 
 // openGCM decrypts a BER or DER AuthEnvelopedData ContentInfo for cert

@@ -73,10 +73,12 @@ func (o *EncryptOptions) now() time.Time {
 
 // Encrypt encrypts a MIME entity for one or more recipients and returns
 // an application/pkcs7-mime; smime-type=enveloped-data entity (RFC 8551
-// §3.3), or smime-type=authEnveloped-data for the GCM ciphers (§3.4). The entity is first brought into canonical form as in [Sign].
+// §3.3), or smime-type=authEnveloped-data for the GCM ciphers (§3.4).
+// The entity is first brought into canonical form as in [Sign].
 // Every recipient certificate must be valid now, allowed for email
-// protection and hold an RSA key; otherwise a [*CertificateError] is
-// returned.
+// protection and hold an RSA key (key transport) or an EC key on P-256,
+// P-384 or P-521 (ephemeral-static ECDH, RFC 5753); otherwise a
+// [*CertificateError] is returned.
 func Encrypt(entity io.Reader, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
 	content, err := readCanonical(entity)
 	if err != nil {

@@ -125,7 +125,7 @@ func TestEncryptCertificateErrors(t *testing.T) {
 		{"expired", p.expired.Certificate, time.Time{}, CertExpired},
 		{"expired later", p.recipient, time.Now().Add(30 * 24 * time.Hour), CertExpired},
 		{"server auth only", p.serverOnly.Certificate, time.Time{}, CertWrongUsage},
-		{"no key encipherment", p.signerEC.Certificate, time.Time{}, CertUnsupportedKey},
+		{"ec without key agreement", p.signerEC.Certificate, time.Time{}, CertWrongUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

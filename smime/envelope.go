@@ -5,10 +5,13 @@ package smime
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -39,13 +42,12 @@ func newCBCSealer(n int64, recipients []*x509.Certificate, keyLen int, oid asn1.
 	if _, err := rand.Read(iv); err != nil {
 		return nil, err
 	}
-	ris, err := recipientSet(key, recipients, oaep)
+	ris, version, err := recipientSet(key, recipients, oaep)
 	if err != nil {
 		return nil, err
 	}
 	alg := derSeq(mustMarshal(oid), der(0x04, iv))
-	// version 0: key transport by issuer and serial number only.
-	prefix := envelopePrefix(oidEnvelopedData, [][]byte{{0x02, 0x01, 0x00}, ris}, alg, int(cbcLen(n)), 0)
+	prefix := envelopePrefix(oidEnvelopedData, [][]byte{{0x02, 0x01, version}, ris}, alg, int(cbcLen(n)), 0)
 	block, _ := aes.NewCipher(key)
 	return &cbcSealer{prefix: prefix, mode: cipher.NewCBCEncrypter(block, iv), n: n}, nil
 }
@@ -123,7 +125,7 @@ func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	ris, err := recipientSet(key, recipients, oaep)
+	ris, _, err := recipientSet(key, recipients, oaep) // AuthEnvelopedData is always version 0
 	if err != nil {
 		return nil, err
 	}
@@ -172,18 +174,29 @@ func envelopePrefix(ct asn1.ObjectIdentifier, head [][]byte, alg []byte, ctLen, 
 	return append(append(out, alg...), ecHead...)
 }
 
-// recipientSet returns the DER SET OF KeyTransRecipientInfo carrying key
-// to every recipient, with RSAES-OAEP or RSA PKCS #1 v1.5.
-func recipientSet(key []byte, recipients []*x509.Certificate, oaep bool) ([]byte, error) {
-	ris, err := keyTransInfos(key, recipients, oaep)
-	if err != nil {
-		return nil, err
-	}
+// recipientSet returns the DER SET OF RecipientInfo carrying key to every
+// recipient: key transport for RSA (RSAES-OAEP or PKCS #1 v1.5), key
+// agreement for EC. version is the EnvelopedData version that implies: 0
+// with key transport only, 2 with key agreement (RFC 5652 §6.1).
+func recipientSet(key []byte, recipients []*x509.Certificate, oaep bool) (set []byte, version byte, err error) {
 	var parts [][]byte
-	for _, ri := range ris {
-		parts = append(parts, ri.FullBytes)
+	for _, r := range recipients {
+		var ri []byte
+		switch pub := r.PublicKey.(type) {
+		case *rsa.PublicKey:
+			ri, err = ktri(key, r, pub, oaep)
+		case *ecdsa.PublicKey:
+			ri, err = kari(key, r, pub)
+			version = 2
+		default:
+			err = fmt.Errorf("recipient key type %T", pub)
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		parts = append(parts, ri)
 	}
-	return der(0x31, parts...), nil
+	return der(0x31, parts...), version, nil
 }
 
 func derHeader(tag byte, n int) []byte {
