@@ -92,12 +92,8 @@ func ktri(key []byte, r *x509.Certificate, pub *rsa.PublicKey, oaep bool) ([]byt
 
 // openGCM decrypts a BER or DER AuthEnvelopedData ContentInfo for cert
 // with key.
-func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, error) {
+func openGCM(ber []byte, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
 	aed, err := parseAuthEnveloped(ber)
-	if err != nil {
-		return nil, err
-	}
-	ri, err := findRecipient(aed.RecipientInfos, cert)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +106,7 @@ func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, 
 	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &params); err != nil || len(params.Nonce) != 12 {
 		return nil, fmt.Errorf("%w: GCM parameters", ErrUnsupported)
 	}
-	cek, err := unwrapKey(key, ri, keyLen)
+	cek, err := contentKey(aed.RecipientInfos, cert, key, keyLen)
 	if err != nil {
 		return nil, err
 	}

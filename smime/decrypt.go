@@ -14,7 +14,8 @@ import (
 // Decrypt decrypts an S/MIME enveloped-data (AES-CBC, 3DES) or
 // authEnveloped-data (AES-GCM) message or entity (msg may be a whole
 // message; only its Content-* fields are read) with the recipient's
-// certificate and RSA private key, and returns the decrypted MIME entity.
+// certificate and private key (RSA, or EC for key agreement, RFC 5753),
+// and returns the decrypted MIME entity.
 // The result of a signed-then-encrypted message is a signed entity that
 // [Verify] reads.
 //
@@ -33,12 +34,8 @@ func Decrypt(msg io.Reader, cert *x509.Certificate, key crypto.PrivateKey) ([]by
 	if m.detached != nil || !auth && !m.contentType.Equal(pkcs7.OIDEnvelopedData) {
 		return nil, fmt.Errorf("%w: CMS content is %s", ErrNotEncrypted, contentTypeName(m.contentType))
 	}
-	dec, ok := key.(crypto.Decrypter)
-	if !ok {
-		return nil, fmt.Errorf("%w: private key type %T", ErrUnsupported, key)
-	}
 	if auth {
-		return openGCM(m.der, cert, dec)
+		return openGCM(m.der, cert, key)
 	}
-	return openCBC(m.der, cert, dec)
+	return openCBC(m.der, cert, key)
 }

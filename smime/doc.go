@@ -20,7 +20,7 @@
 //   - RFC 5083 and RFC 5084, AuthEnvelopedData with AES-GCM
 //   - RFC 3560, RFC 4055 and RFC 8017, RSAES-OAEP key transport
 //   - RFC 5753 and RFC 3394, ECDH key agreement and AES key wrap for EC
-//     recipients (encryption)
+//     recipients
 //   - RFC 7292, PKCS #12 (through software.sslmate.com/src/go-pkcs12)
 //
 // # Entities
@@ -63,7 +63,5 @@ package smime
 // hold about two; AES-GCM one more. TODO(#7): canonicalize base64 leaves
 // as they stream, so that a large attachment is never held whole.
 
-// BUG(mailwright): Decrypt opens key transport (RSA) only: a message for a
-// recipient with an EC certificate, which Encrypt writes with ECDH key
-// agreement (RFC 5753), cannot be decrypted with that recipient's key
-// here (openssl, Outlook and Thunderbird can).
+// BUG(mailwright): Verify reports the first signer of a message with
+// several SignerInfos (all of them must verify).

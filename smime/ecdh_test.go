@@ -31,6 +31,14 @@ func TestAESKeyWrap(t *testing.T) {
 		if err != nil || !strings.EqualFold(hex.EncodeToString(got), tt.want) {
 			t.Errorf("aesKeyWrap(%s, %s) = %X, %v; want %s", tt.kek, tt.key, got, err, tt.want)
 		}
+		back, err := aesKeyUnwrap(kek, got)
+		if err != nil || !bytes.Equal(back, key) {
+			t.Errorf("aesKeyUnwrap(%s, %X) = %X, %v; want %s", tt.kek, got, back, err, tt.key)
+		}
+		got[len(got)-1] ^= 1
+		if _, err := aesKeyUnwrap(kek, got); err != ErrDecrypt {
+			t.Errorf("aesKeyUnwrap(damaged) = %v, want ErrDecrypt", err)
+		}
 	}
 }
 
@@ -76,6 +84,36 @@ func TestEncryptEC(t *testing.T) {
 		}
 		if got, err := Decrypt(bytes.NewReader(e.Bytes()), p.recipient, p.recipientKey); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%v: Decrypt with the RSA key = %q, %v", c, got, err)
+		}
+		if got, err := Decrypt(bytes.NewReader(e.Bytes()), p.recipientEC, p.recipECKey); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%v: Decrypt with the EC key = %q, %v", c, got, err)
+		}
+	}
+}
+
+// TestDecryptEC: what openssl cms encrypts for an EC recipient (its
+// default SHA-1 KDF and SHA-256, AES-CBC and AES-GCM, AES-128 and AES-256
+// key wrap) opens with Decrypt and the recipient's EC key; another EC key
+// gives ErrDecrypt.
+func TestDecryptEC(t *testing.T) {
+	p := getPKI(t)
+	entity := []byte("Content-Type: text/plain\r\n\r\nfor an EC key\r\n")
+	f := writeTemp(t, "in.txt", entity)
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"aes-256-cbc", "aes-128-gcm"} {
+		for _, opts := range [][]string{nil, {"-keyopt", "ecdh_kdf_md:sha256"}, {"-keyopt", "ecdh_kdf_md:sha512"}} {
+			args := append([]string{"cms", "-encrypt", "-" + c, "-in", f, "-binary", "-recip", p.path("recipient-ec.pem")}, opts...)
+			msg := mustOpenSSL(t, nil, args...)
+			got, err := Decrypt(bytes.NewReader(msg), p.recipientEC, p.recipECKey)
+			if err != nil || !bytes.Equal(got, entity) {
+				t.Errorf("%s %v: Decrypt = %q, %v; want %q", c, opts, got, err, entity)
+			}
+			if _, err := Decrypt(bytes.NewReader(msg), p.recipientEC, other); err != ErrDecrypt {
+				t.Errorf("%s %v: Decrypt with another EC key = %v, want ErrDecrypt", c, opts, err)
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ package smime
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -162,7 +163,8 @@ func TestDecryptErrors(t *testing.T) {
 		{"not a recipient", enc, p.other, p.otherKey, ErrNotRecipient},
 		{"wrong key", enc, p.recipient, p.otherKey, ErrDecrypt},
 		{"signed, not encrypted", signed, p.recipient, p.recipientKey, ErrNotEncrypted},
-		{"ecdsa key", enc, p.recipient, p.signerEC.Key, ErrUnsupported},
+		{"ed25519 key", enc, p.recipient, ed25519.NewKeyFromSeed(make([]byte, 32)), ErrUnsupported},
+		{"ec key, message for rsa only", enc, p.recipientEC, p.recipECKey, ErrNotRecipient},
 		{"gcm: not a recipient", gcm, p.other, p.otherKey, ErrNotRecipient},
 		{"gcm: wrong key", gcm, p.recipient, p.otherKey, ErrDecrypt},
 	}

@@ -16,7 +16,8 @@ func FuzzVerifyDecrypt(f *testing.F) {
 	signed := signOrFail2(f, p, &SignOptions{})
 	opaque := signOrFail2(f, p, &SignOptions{Opaque: true})
 	for _, c := range []Cipher{AES256CBC, AES128GCM} {
-		e, err := Encrypt(strings.NewReader(testEntities["ascii"]), []*x509.Certificate{p.recipient}, &EncryptOptions{Cipher: c})
+		e, err := Encrypt(strings.NewReader(testEntities["ascii"]), []*x509.Certificate{p.recipient, p.recipientEC},
+			&EncryptOptions{Cipher: c})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -27,6 +28,7 @@ func FuzzVerifyDecrypt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		Verify(bytes.NewReader(msg), p.roots(), nil)
 		Decrypt(bytes.NewReader(msg), p.recipient, p.recipientKey)
+		Decrypt(bytes.NewReader(msg), p.recipientEC, p.recipECKey)
 	})
 }
 

@@ -7,6 +7,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/asn1"
@@ -42,9 +45,32 @@ type envelopedData struct {
 	UnprotAttrs    asn1.RawValue `asn1:"optional,tag:1"`
 }
 
+// contentKey finds the RecipientInfo for cert and returns the
+// content-encryption key of keyLen bytes: by key transport for an RSA
+// key, by key agreement for an EC key.
+func contentKey(infos []asn1.RawValue, cert *x509.Certificate, key crypto.PrivateKey, keyLen int) ([]byte, error) {
+	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+		ek, err := k.ECDH()
+		if err != nil {
+			return nil, fmt.Errorf("%w: EC key: %v", ErrUnsupported, err)
+		}
+		return agreeKey(infos, cert, ek, keyLen)
+	case *ecdh.PrivateKey:
+		return agreeKey(infos, cert, k, keyLen)
+	case *rsa.PrivateKey, crypto.Decrypter:
+		ri, err := findRecipient(infos, cert)
+		if err != nil {
+			return nil, err
+		}
+		return unwrapKey(key.(crypto.Decrypter), ri, keyLen)
+	}
+	return nil, fmt.Errorf("%w: private key type %T", ErrUnsupported, key)
+}
+
 // openCBC decrypts a BER or DER EnvelopedData ContentInfo for cert with
 // key.
-func openCBC(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, error) {
+func openCBC(ber []byte, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
 	der, err := berToDER(ber)
 	if err != nil {
 		return nil, err
@@ -57,10 +83,6 @@ func openCBC(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, 
 	if _, err := asn1.Unmarshal(ci.Content.Bytes, &ed); err != nil {
 		return nil, formatErrorf("CMS enveloped-data: %v", err)
 	}
-	ri, err := findRecipient(ed.RecipientInfos, cert)
-	if err != nil {
-		return nil, err
-	}
 	alg := ed.ContentInfo.Algorithm
 	c, ok := cbcCiphers[alg.Algorithm.String()]
 	if !ok {
@@ -70,7 +92,7 @@ func openCBC(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, 
 	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &iv); err != nil {
 		return nil, fmt.Errorf("%w: CBC parameters", ErrUnsupported)
 	}
-	cek, err := unwrapKey(key, ri, c.keyLen)
+	cek, err := contentKey(ed.RecipientInfos, cert, key, c.keyLen)
 	if err != nil {
 		return nil, err
 	}
