@@ -250,7 +250,10 @@ func (d *recordingDialer) bytes() []byte {
 	return append([]byte(nil), d.raw.Bytes()...)
 }
 
-// TestSTARTTLSMITM plays every row against every setup and mechanism.
+// TestSTARTTLSMITM plays every row against every setup and mechanism:
+// SEC-01, SEC-02, SEC-03, SEC-04, SEC-05, SEC-06, SEC-07, SEC-09, SEC-10,
+// SEC-11, SEC-12 and, for implicit TLS, SEC-13 (the first bytes on the
+// wire are a TLS ClientHello).
 func TestSTARTTLSMITM(t *testing.T) {
 	certs := newMITMCerts(t)
 	for _, row := range mitmRows {

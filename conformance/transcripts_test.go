@@ -176,7 +176,7 @@ func mechanism(t *testing.T, spec string) saslmech.Mechanism {
 //	fails                       any error but a recipient refusal
 //	temporary | permanent       the error's Temporary() says so
 //	tls-required | timeout | possible-duplicate | protocol | tls
-//	no-greeting | auth-unsupported | oauth STATUS
+//	no-greeting | auth-unsupported | body-error | oauth STATUS
 func check(exp string, o outcome) error {
 	f := strings.Fields(exp)
 	switch f[0] {
@@ -194,6 +194,9 @@ func check(exp string, o outcome) error {
 			return fmt.Errorf("got %v, want an error with Temporary()", o.err)
 		}
 		return want(te.Temporary() == (f[0] == "temporary"), o.err)
+	case "body-error":
+		var be *smtpclient.BodyError
+		return want(errors.As(o.err, &be), o.err)
 	case "no-greeting":
 		return want(errors.Is(o.err, smtpclient.ErrNoGreeting), o.err)
 	case "auth-unsupported":
