@@ -193,6 +193,41 @@ func (a *Agent) RunOnce(ctx context.Context) int {
 	return n
 }
 
+// Drain delivers every entry that is due now, Workers at a time, and
+// returns how many it attempted. Like Run, it takes the agent lock and
+// first recovers entries an earlier agent left in flight; unlike Run, it
+// returns as soon as those deliveries are done, for a command run from
+// cron or a test.
+func (a *Agent) Drain(ctx context.Context) (int, error) {
+	release, err := a.exclusive()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	if err := a.Recover(); err != nil {
+		return 0, err
+	}
+	ids := a.due()
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range max(a.Workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				a.attempt(ctx, id)
+			}
+		}()
+	}
+	for _, id := range ids {
+		a.busy.Store(id, struct{}{})
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	return len(ids), nil
+}
+
 // Recover marks every entry that was in flight when an agent died as a
 // possible duplicate; Run calls it before delivering.
 func (a *Agent) Recover() error {

@@ -336,3 +336,24 @@ func TestOneAgentPerSpool(t *testing.T) {
 		t.Errorf("second agent Run = %v, want ErrAgentRunning", err)
 	}
 }
+
+// TestDrainDeliversDueEntriesOnce delivers the due entries with several
+// workers and returns; a second agent meanwhile is refused.
+func TestDrainDeliversDueEntriesOnce(t *testing.T) {
+	s, _ := newSpool(t)
+	for range 20 {
+		enqueue(t, s, "a@example.test", "b@example.test")
+	}
+	r := &replies{table: map[string]Reply{"a@example.test": {Code: 250}, "b@example.test": {Code: 250}}}
+	a := &Agent{Spool: s, Deliver: r, Workers: 4}
+	n, err := a.Drain(context.Background())
+	if err != nil || n != 20 {
+		t.Fatalf("Drain = %d, %v; want 20, nil", n, err)
+	}
+	if len(r.asked) != 20 {
+		t.Errorf("%d deliveries for 20 entries", len(r.asked))
+	}
+	if ids, _ := s.IDs(false); len(ids) != 0 {
+		t.Errorf("%d entries left", len(ids))
+	}
+}
