@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/mailwright/mailwright/mailsender v0.0.0
-	github.com/mailwright/mailwright/oauthgmail v0.0.0-00010101000000-000000000000
+	github.com/mailwright/mailwright/oauthgmail v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/smime v0.0.0
 	github.com/mailwright/mailwright/smtpclient v0.0.0
