@@ -283,33 +283,39 @@ func (a *Agent) markInFlight(id string) error {
 // record applies an outcome to the entry and finishes it when nothing is
 // pending.
 func (a *Agent) record(id string, o Outcome) {
-	var done bool
-	e, err := a.Spool.Update(id, func(e *Entry) error {
-		done = e.Apply(o, a.Spool.now(), a.Backoff)
-		return nil
-	})
+	e, done, err := a.apply(id, o)
 	if err != nil {
 		a.logger().Error("queue: recording outcome", "id", id, "err", err)
 		return
 	}
 	a.logger().Info("queue: attempt", "id", id, "attempts", e.Attempts,
 		"pending", len(e.Pending()), "err", e.LastError)
-	if !done {
-		return
-	}
-	unlock, err := a.Spool.lock(id)
-	if err != nil {
-		return
-	}
-	err = a.Spool.finish(e)
-	unlock()
-	if err != nil {
-		a.logger().Error("queue: finishing entry", "id", id, "err", err)
-		return
-	}
-	if a.Finished != nil {
+	if done && a.Finished != nil {
 		a.Finished(e)
 	}
+}
+
+// apply records o in entry id under its lock. An entry that is finished
+// leaves the queue at once, without first saving its final state: a crash
+// before the removal leaves it in flight, to be retried as a possible
+// duplicate, exactly as a crash just before the outcome was known.
+func (a *Agent) apply(id string, o Outcome) (*Entry, bool, error) {
+	unlock, err := a.Spool.lock(id)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
+	e, err := a.Spool.Load(id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !e.Apply(o, a.Spool.now(), a.Backoff) {
+		return e, false, a.Spool.save(e)
+	}
+	if err := a.Spool.finish(e); err != nil {
+		return nil, false, fmt.Errorf("finishing entry: %w", err)
+	}
+	return e, true, nil
 }
 
 // markingReader calls mark when the reader first reaches its end.
