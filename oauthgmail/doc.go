@@ -23,7 +23,9 @@
 // over it renews the access token shortly before it expires, saving each
 // new or rotated token before it is used. Tokens from the classic three-line
 // file are imported with [ImportClassic]. A password in the classic
-// "[oauth]token" form is recognised by [IsOAuthPassword].
+// "[oauth]token" form is recognised by [IsOAuthPassword]. [UseToken] runs
+// an SMTP session with a token and, when the server refuses it, renews it
+// once and runs the session again.
 //
 // # Sending
 //
@@ -31,7 +33,9 @@
 // renews the token once ([Renewer]) and tries again; 429 and 5xx answers
 // are retried with backoff, honouring Retry-After; a 403 for a missing
 // scope names the scope ([ErrInsufficientScope]); other answers are
-// permanent [*APIError] values with the service's message.
+// permanent [*APIError] values with the service's message. [DecodeRaw]
+// reads the API's base64url values, padded or not. [APIHost] tells a
+// classic Host value such as "Google API" from an SMTP host name.
 //
 // # Errors
 //

@@ -228,3 +228,19 @@ func (b *streamBody) open() (io.Reader, int64, error) {
 	return nil, 0, fmt.Errorf("oauthgmail: message stream already sent once and cannot be re-read")
 }
 func (b *streamBody) replayable() bool { return !b.opened || b.r.n == 0 }
+
+// DecodeRaw decodes a Gmail API "raw" or attachment "data" value: base64url
+// (RFC 4648 §5) with or without "=" padding, as the API returns raw padded
+// and attachment data unpadded (CASE-29). The standard alphabet's "+" and
+// "/" are refused, since the API never sends them.
+func DecodeRaw(s string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return nil, fmt.Errorf("oauthgmail: not base64url: %v", err)
+	}
+	if pad := len(s) - len(strings.TrimRight(s, "=")); pad > 0 && len(s)%4 != 0 {
+		return nil, fmt.Errorf("oauthgmail: not base64url: %d padding characters leave %d characters",
+			pad, len(s))
+	}
+	return b, nil
+}

@@ -357,3 +357,37 @@ func TestTokenNeverLeaksSEC35(t *testing.T) {
 func fmtErr(err error) string { return strings.TrimSpace(strings.ReplaceAll(fmtV(err), "\n", " ")) }
 
 func fmtV(err error) string { return (&bytes.Buffer{}).String() + sprintfV(err) }
+
+// TestDecodeRawCASE29: the read side takes base64url with and without
+// padding and refuses the standard alphabet and broken padding.
+func TestDecodeRawCASE29(t *testing.T) {
+	v := loadVectors(t)
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{strings.TrimSuffix(strings.TrimPrefix(v.GmailRaw.RequestBody, `{"raw":"`), `"}`), v.GmailRaw.Message, false},
+		{v.GmailRaw.Unpadded, v.GmailRaw.Message, false},
+		{"", "", false},
+		{"YQ", "a", false},
+		{"YQ==", "a", false},
+		{v.GmailRaw.StdBase64, "", true},
+		{"YQ=", "", true},
+		{"YQ===", "", true},
+		{"Y", "", true},
+		{"YQ==YQ==", "", true},
+	}
+	for _, tt := range tests {
+		got, err := DecodeRaw(tt.in)
+		if tt.wantErr {
+			if err == nil || !strings.HasPrefix(err.Error(), "oauthgmail: ") {
+				t.Errorf("DecodeRaw(%q) = %q, %v, want an oauthgmail error", tt.in, got, err)
+			}
+			continue
+		}
+		if err != nil || string(got) != tt.want {
+			t.Errorf("DecodeRaw(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

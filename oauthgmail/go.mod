@@ -2,6 +2,22 @@ module github.com/mailwright/mailwright/oauthgmail
 
 go 1.26.0
 
-require golang.org/x/oauth2 v0.38.0
+require (
+	github.com/mailwright/mailwright/saslmech v0.0.0
+	github.com/mailwright/mailwright/smtpclient v0.0.0
+	golang.org/x/oauth2 v0.38.0
+)
 
-replace github.com/mailwright/mailwright/saslmech => ../saslmech
+require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
+	github.com/mailwright/mailwright/tlsprofile v0.0.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
+)
+
+replace (
+	github.com/mailwright/mailwright/saslmech => ../saslmech
+	github.com/mailwright/mailwright/smtpclient => ../smtpclient
+	github.com/mailwright/mailwright/tlsprofile => ../tlsprofile
+)

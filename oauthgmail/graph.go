@@ -99,3 +99,8 @@ func (s *GraphSender) Send(ctx context.Context, raw io.Reader) (*SendResult, err
 	resp.Body.Close()
 	return &SendResult{RequestID: resp.Header.Get("request-id")}, nil
 }
+
+// BUG(mailwright): GraphSender sends MIME messages up to GraphMaxSize (3
+// MiB before base64) only. Larger messages need Graph's upload session on a
+// draft, which takes JSON attachments rather than MIME and is not
+// implemented.

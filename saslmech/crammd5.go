@@ -27,8 +27,9 @@ func (c *cramMD5) Exposure() Exposure { return ChallengeResponse }
 
 func (c *cramMD5) check() error {
 	// The username ends at the last space of the response (RFC 2195
-	// section 2), so a space inside it is harmless; a NUL is not.
-	if err := checkField("CRAM-MD5", "username", c.username, true, nul); err != nil {
+	// section 2), so a space inside it is harmless; a control byte is not
+	// (SEC-16).
+	if err := checkField("CRAM-MD5", "username", c.username, true, controls); err != nil {
 		return err
 	}
 	return checkField("CRAM-MD5", "password", c.secret, true, nul)

@@ -3,6 +3,7 @@
 package saslmech
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/base64"
 	"errors"
@@ -105,6 +106,36 @@ func FuzzSCRAMServerFinal(f *testing.F) {
 		var se *ServerError
 		if strings.HasPrefix(msg, "e=") && !errors.As(err, &se) {
 			t.Fatalf("Next(%q) = %v, want *ServerError", msg, err)
+		}
+	})
+}
+
+// FuzzNTLMChallenge: whatever CHALLENGE message the server sends, Next
+// returns either an AUTHENTICATE message or a *ProtocolError with no
+// response, and never panics.
+func FuzzNTLMChallenge(f *testing.F) {
+	f.Add(ntlmChallenge([]byte("\x01\x23\x45\x67\x89\xab\xcd\xef"), []byte("\x02\x00\x0c\x00D\x00o\x00m\x00a\x00i\x00n\x00\x00\x00\x00\x00")))
+	f.Add(ntlmChallenge([]byte("\x01\x23\x45\x67\x89\xab\xcd\xef"), nil))
+	f.Add([]byte("NTLMSSP\x00\x02\x00\x00\x00"))
+	f.Add([]byte("garbage"))
+	f.Fuzz(func(t *testing.T, ch []byte) {
+		m := NewNTLM(`EXAMPLE\user`, "secret")
+		if _, err := m.Start(tlsInfo()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Next(nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Next(ch)
+		if err != nil {
+			var pe *ProtocolError
+			if got != nil || !errors.As(err, &pe) {
+				t.Fatalf("Next(%q) = %q, %v; want nil and a *ProtocolError", ch, got, err)
+			}
+			return
+		}
+		if !bytes.HasPrefix(got, []byte("NTLMSSP\x00\x03\x00\x00\x00")) {
+			t.Fatalf("Next(%q) = %q, want an AUTHENTICATE message", ch, got)
 		}
 	})
 }

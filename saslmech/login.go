@@ -30,7 +30,7 @@ func (l *login) Name() string       { return "LOGIN" }
 func (l *login) Exposure() Exposure { return RevealsSecret }
 
 func (l *login) check() error {
-	if err := checkField("LOGIN", "username", l.username, true, nul); err != nil {
+	if err := checkField("LOGIN", "username", l.username, true, controls); err != nil {
 		return err
 	}
 	return checkField("LOGIN", "password", l.password, true, nul)

@@ -19,10 +19,10 @@ func (p *plain) Name() string       { return "PLAIN" }
 func (p *plain) Exposure() Exposure { return RevealsSecret }
 
 func (p *plain) check() error {
-	if err := checkUTF8("PLAIN", "identity", p.identity, false, nul); err != nil {
+	if err := checkUTF8("PLAIN", "identity", p.identity, false, controls); err != nil {
 		return err
 	}
-	if err := checkUTF8("PLAIN", "username", p.username, true, nul); err != nil {
+	if err := checkUTF8("PLAIN", "username", p.username, true, controls); err != nil {
 		return err
 	}
 	return checkUTF8("PLAIN", "password", p.password, true, nul)

@@ -37,11 +37,14 @@ func quoteByte(b byte) string {
 	return "0x" + string([]byte{hex[b>>4], hex[b&15]})
 }
 
-// nul is the one byte that PLAIN, LOGIN and CRAM-MD5 cannot carry: it is
-// PLAIN's field separator, and servers written in C end strings at it.
+// nul is the one byte that the passwords of PLAIN, LOGIN and CRAM-MD5
+// cannot carry: it is PLAIN's field separator, and servers written in C
+// end strings at it.
 const nul = "\x00"
 
-// controls are the C0 controls and DEL, which the token mechanisms and
-// SCRAM never carry.
+// controls are the C0 controls and DEL. No mechanism carries them in a
+// username or identity (SEC-16): they have no place in a mailbox or login
+// name, and a server may log or split on them. The token mechanisms and
+// SCRAM refuse them in every field.
 const controls = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
 	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"

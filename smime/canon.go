@@ -18,11 +18,15 @@ const maxDepth = 32
 const maxLine = 998
 
 // canonicalize brings a MIME entity into the form that is signed or
-// encrypted (RFC 8551 §3.1): CRLF line ends everywhere, every leaf part
-// 7-bit (8-bit text re-encoded as quoted-printable, other 8-bit or binary
-// content as base64 at 76 columns), no trailing white space on any line
-// and no quoted-printable body ending in a soft line break. Parts that are
-// already in that shape keep their bytes.
+// encrypted (RFC 8551 §3.1): CRLF line ends everywhere (a bare CR or LF in
+// a body becomes CRLF; in a header it is refused), every leaf part 7-bit
+// with lines of at most 998 octets and no NUL (8-bit or long-lined text
+// re-encoded as quoted-printable, other content as base64 at 76 columns),
+// no trailing white space on any line and no quoted-printable body ending
+// in a soft line break. A multipart keeps its preamble only when it is
+// already in that shape, and loses its epilogue, which receivers ignore
+// (RFC 2046 §5.1.1) and relays rewrite. Parts that are already in
+// canonical shape keep their bytes.
 func canonicalize(b []byte) ([]byte, error) {
 	return prepare(b, 0)
 }
@@ -35,9 +39,9 @@ func prepare(b []byte, depth int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range fields {
-		if !is7bit(f.raw) {
-			return nil, formatErrorf("header field %s is not 7-bit; encode it (RFC 2047, RFC 2231) before signing or encrypting", f.name)
+	for i := range fields {
+		if err := cleanField(&fields[i]); err != nil {
+			return nil, err
 		}
 	}
 	mediatype, params := "text/plain", map[string]string{}
@@ -65,7 +69,11 @@ func prepare(b []byte, depth int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return assemble(fields, newCTE, body), nil
+	head := header(fields, newCTE)
+	if len(head)+len(body) == len(b) && bytes.HasPrefix(b, head) && bytes.Equal(b[len(head):], body) {
+		return b, nil // already canonical: no copy
+	}
+	return append(head, body...), nil
 }
 
 // prepareComposite handles a multipart or message entity, whose transfer
@@ -87,13 +95,16 @@ func prepareComposite(cte string, inner func() ([]byte, error)) ([]byte, string,
 }
 
 func prepareMultipart(body []byte, boundary string, depth int) ([]byte, error) {
+	if strings.HasSuffix(boundary, " ") || len(boundary) > 70 {
+		return nil, formatErrorf("multipart boundary %q is not valid (RFC 2046 §5.1.1)", boundary)
+	}
 	m, err := splitMultipart(body, boundary)
 	if err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
-	if len(m.preamble) > 0 {
-		out.Write(toCRLF(m.preamble))
+	if pre := toCRLF(m.preamble); len(pre) > 0 && safe7bit(pre) {
+		out.Write(pre)
 		out.WriteString("\r\n")
 	}
 	for _, p := range m.parts {
@@ -106,11 +117,34 @@ func prepareMultipart(body []byte, boundary string, depth int) ([]byte, error) {
 		out.WriteString("\r\n")
 	}
 	out.WriteString("--" + boundary + "--\r\n")
-	out.Write(toCRLF(m.epilogue))
-	if !is7bit(out.Bytes()) {
-		return nil, formatErrorf("multipart preamble or epilogue is not 7-bit")
-	}
 	return out.Bytes(), nil
+}
+
+// cleanField checks that a header field can be signed as it is: 7-bit,
+// lines of at most 998 octets (SEC-29), and removes white space at the end
+// of its lines, which relays strip (CASE-26). A continuation line of only
+// white space is refused (RFC 5322 §3.2.2).
+func cleanField(f *rawField) error {
+	if !is7bit(f.raw) {
+		return formatErrorf("header field %s is not 7-bit; encode it (RFC 2047, RFC 2231) before signing or encrypting", f.name)
+	}
+	if linesOK(f.raw, maxLine, true) {
+		return nil
+	}
+	var out []byte
+	for rest := f.raw; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = nextLine(rest)
+		if len(line) > maxLine {
+			return formatErrorf("header field %s has a line longer than %d octets; fold it", f.name, maxLine)
+		}
+		if line = bytes.TrimRight(line, " \t"); len(line) == 0 {
+			return formatErrorf("header field %s has a continuation line of only white space", f.name)
+		}
+		out = append(append(out, line...), "\r\n"...)
+	}
+	f.raw = out
+	return nil
 }
 
 // prepareLeaf returns the canonical body of a leaf part and the transfer
@@ -154,25 +188,27 @@ func prepareLeaf(mediatype, cte string, body []byte) ([]byte, string, error) {
 	return body, "", nil
 }
 
-// assemble writes the header fields, replacing or adding
-// Content-Transfer-Encoding when cte is set, then the body.
-func assemble(fields []rawField, cte string, body []byte) []byte {
-	var out bytes.Buffer
+// header writes the header fields and the empty line after them,
+// replacing or adding Content-Transfer-Encoding when cte is set.
+func header(fields []rawField, cte string) []byte {
+	n := 64
+	for _, f := range fields {
+		n += len(f.raw)
+	}
+	out := make([]byte, 0, n)
 	done := cte == ""
 	for _, f := range fields {
 		if !done && strings.EqualFold(f.name, "Content-Transfer-Encoding") {
-			out.WriteString(f.name + ": " + cte + "\r\n")
+			out = append(out, f.name+": "+cte+"\r\n"...)
 			done = true
 			continue
 		}
-		out.Write(f.raw)
+		out = append(out, f.raw...)
 	}
 	if !done {
-		out.WriteString("Content-Transfer-Encoding: " + cte + "\r\n")
+		out = append(out, "Content-Transfer-Encoding: "+cte+"\r\n"...)
 	}
-	out.WriteString("\r\n")
-	out.Write(body)
-	return out.Bytes()
+	return append(out, "\r\n"...)
 }
 
 func is7bit(b []byte) bool {
@@ -227,18 +263,20 @@ func decodeBase64(b []byte) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(string(clean))
 }
 
-// encodeBase64 encodes b in lines of 76 characters, each ending in CRLF.
+// encodeBase64 encodes b in lines of 76 characters, each ending in CRLF,
+// straight into a buffer of the final size.
 func encodeBase64(b []byte) []byte {
-	enc := base64.StdEncoding.EncodeToString(b)
-	out := make([]byte, 0, len(enc)+len(enc)/76*2+2)
-	for len(enc) > 76 {
-		out = append(out, enc[:76]...)
-		out = append(out, "\r\n"...)
-		enc = enc[76:]
-	}
-	if len(enc) > 0 {
-		out = append(out, enc...)
-		out = append(out, "\r\n"...)
+	const lineBytes = 57 // 76 characters
+	lines := (len(b) + lineBytes - 1) / lineBytes
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(b))+2*lines)
+	o := 0
+	for len(b) > 0 {
+		n := min(len(b), lineBytes)
+		base64.StdEncoding.Encode(out[o:], b[:n])
+		o += base64.StdEncoding.EncodedLen(n)
+		out[o], out[o+1] = '\r', '\n'
+		o += 2
+		b = b[n:]
 	}
 	return out
 }

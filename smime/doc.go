@@ -11,10 +11,12 @@
 //     (§3.1), the signing-time and SMIMECapabilities attributes (§2.5)
 //   - RFC 8550, S/MIME 4.0 certificate handling: key usage and extended
 //     key usage (§4.4)
-//   - RFC 5652, Cryptographic Message Syntax (through
-//     github.com/smallstep/pkcs7)
+//   - RFC 5652, Cryptographic Message Syntax: SignedData written here,
+//     read through github.com/smallstep/pkcs7; EnvelopedData through it
+//   - RFC 5754 and RFC 5758, SHA-2 and ECDSA identifiers in CMS
 //   - RFC 1847, multipart/signed
 //   - RFC 3565, AES-CBC in CMS
+//   - RFC 5083 and RFC 5084, AuthEnvelopedData with AES-GCM
 //   - RFC 7292, PKCS #12 (through software.sslmate.com/src/go-pkcs12)
 //
 // # Entities
@@ -24,6 +26,8 @@
 // "Content-Type: text/plain\r\n\r\nhello\r\n". They return an [*Entity]
 // whose header fields a message builder puts in the message header in
 // place of the entity's own Content-* fields, with MIME-Version: 1.0.
+// [Protector] does that for a whole message (RFC 5322 header and body),
+// as a sending pipeline needs between composing and DKIM-signing.
 //
 // The input is first brought into canonical form: CRLF line ends, every
 // part 7-bit, 8-bit text re-encoded as quoted-printable and binary content
@@ -40,7 +44,20 @@
 //
 // # Security
 //
-// Encryption uses AES-256-CBC (or AES-128-CBC) with RSA PKCS #1 v1.5 key
+// Encryption uses AES-256-CBC by default with RSA PKCS #1 v1.5 key
 // transport, which Outlook, Thunderbird and OpenSSL all read. CBC content
-// is not authenticated: sign before encrypting when integrity matters.
+// is not authenticated: sign before encrypting when integrity matters, or
+// choose [AES256GCM] when the recipients' clients read authEnveloped-data.
+// Decrypting GCM content uses implicit rejection for the RSA step, so a
+// wrong key and a forged key look alike.
 package smime
+
+// BUG(mailwright): Sign, Encrypt and Protect hold the whole entity in
+// memory, several times over for encryption (see the benchmarks):
+// canonicalization needs the complete MIME structure, and the CMS
+// encoders take byte slices. TODO(#7): stream the canonical form of leaf
+// parts and the CMS content.
+
+// BUG(mailwright): Encryption uses RSA key transport only; recipients with
+// EC certificates (ECDH key agreement, RFC 5753) are refused with a
+// CertificateError.

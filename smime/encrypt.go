@@ -25,6 +25,14 @@ const (
 	AES256CBC Cipher = iota
 	// AES128CBC is AES-128 in CBC mode (RFC 3565).
 	AES128CBC
+	// AES128GCM is AES-128 in GCM mode in authEnveloped-data (RFC 5083,
+	// RFC 5084), which RFC 8551 §2.7 requires receivers to support.
+	// Authenticated, but older Outlook and Thunderbird versions cannot
+	// read it.
+	AES128GCM
+	// AES256GCM is AES-256 in GCM mode in authEnveloped-data, the
+	// SHOULD+ cipher of RFC 8551 §2.7, with the same reach as AES128GCM.
+	AES256GCM
 )
 
 func (c Cipher) String() string {
@@ -33,6 +41,10 @@ func (c Cipher) String() string {
 		return "AES-256-CBC"
 	case AES128CBC:
 		return "AES-128-CBC"
+	case AES128GCM:
+		return "AES-128-GCM"
+	case AES256GCM:
+		return "AES-256-GCM"
 	}
 	return fmt.Sprintf("Cipher(%d)", int(c))
 }
@@ -57,7 +69,7 @@ func (o *EncryptOptions) now() time.Time {
 
 // Encrypt encrypts a MIME entity for one or more recipients and returns
 // an application/pkcs7-mime; smime-type=enveloped-data entity (RFC 8551
-// §3.3). The entity is first brought into canonical form as in [Sign].
+// §3.3), or smime-type=authEnveloped-data for the GCM ciphers (§3.4). The entity is first brought into canonical form as in [Sign].
 // Every recipient certificate must be valid now, allowed for email
 // protection and hold an RSA key; otherwise a [*CertificateError] is
 // returned.
@@ -113,18 +125,34 @@ func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) 
 	if o != nil {
 		c = o.Cipher
 	}
+	if err := checkRecipients(recipients, o.now()); err != nil {
+		return nil, err
+	}
+	switch c {
+	case AES128GCM, AES256GCM:
+		return encryptGCM(content, recipients, c)
+	}
 	alg, ok := cipherAlgs[c]
 	if !ok {
 		return nil, fmt.Errorf("smime: %v: %w", c, ErrUnsupported)
-	}
-	if err := checkRecipients(recipients, o.now()); err != nil {
-		return nil, err
 	}
 	der, err := envelope(content, recipients, alg)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
 	return pkcs7MIME("enveloped-data", der), nil
+}
+
+func encryptGCM(content []byte, recipients []*x509.Certificate, c Cipher) (*Entity, error) {
+	keyLen, oid := 16, oidAES128GCM
+	if c == AES256GCM {
+		keyLen, oid = 32, oidAES256GCM
+	}
+	der, err := sealGCM(content, recipients, keyLen, oid)
+	if err != nil {
+		return nil, fmt.Errorf("smime: encrypt: %v", err)
+	}
+	return pkcs7MIME("authEnveloped-data", der), nil
 }
 
 func envelope(content []byte, recipients []*x509.Certificate, alg int) ([]byte, error) {

@@ -35,7 +35,7 @@ func TestEncryptOpenSSLDecrypts(t *testing.T) {
 	p := getPKI(t)
 	recips := []*x509.Certificate{p.recipient, p.other}
 	for name, entity := range testEntities {
-		for _, c := range []Cipher{AES256CBC, AES128CBC} {
+		for _, c := range []Cipher{AES256CBC, AES128CBC, AES128GCM, AES256GCM} {
 			t.Run(fmt.Sprintf("%s/%v", name, c), func(t *testing.T) {
 				want, err := canonicalize([]byte(entity))
 				if err != nil {
@@ -60,7 +60,8 @@ func TestEncryptOpenSSLDecrypts(t *testing.T) {
 // object.
 func TestEncryptCipherOID(t *testing.T) {
 	p := getPKI(t)
-	for c, want := range map[Cipher]string{AES256CBC: "aes-256-cbc", AES128CBC: "aes-128-cbc"} {
+	for c, want := range map[Cipher]string{AES256CBC: "aes-256-cbc (", AES128CBC: "aes-128-cbc (",
+		AES128GCM: "aes-128-gcm (", AES256GCM: "aes-256-gcm ("} {
 		e := encryptOrFail(t, testEntities["ascii"], []*x509.Certificate{p.recipient}, &EncryptOptions{Cipher: c})
 		f := writeTemp(t, "enc.eml", e.Bytes())
 		out := mustOpenSSL(t, nil, "cms", "-cmsout", "-print", "-in", f)
@@ -149,6 +150,7 @@ func TestEncryptCertificateErrors(t *testing.T) {
 func TestDecryptErrors(t *testing.T) {
 	p := getPKI(t)
 	enc := encryptOrFail(t, testEntities["ascii"], []*x509.Certificate{p.recipient}, nil).Bytes()
+	gcm := encryptOrFail(t, testEntities["ascii"], []*x509.Certificate{p.recipient}, &EncryptOptions{Cipher: AES256GCM}).Bytes()
 	signed := signOrFail(t, testEntities["ascii"], p.signer, nil).Bytes()
 	tests := []struct {
 		name string
@@ -161,6 +163,8 @@ func TestDecryptErrors(t *testing.T) {
 		{"wrong key", enc, p.recipient, p.otherKey, ErrDecrypt},
 		{"signed, not encrypted", signed, p.recipient, p.recipientKey, ErrNotEncrypted},
 		{"ecdsa key", enc, p.recipient, p.signerEC.Key, ErrUnsupported},
+		{"gcm: not a recipient", gcm, p.other, p.otherKey, ErrNotRecipient},
+		{"gcm: wrong key", gcm, p.recipient, p.otherKey, ErrDecrypt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,5 +193,34 @@ func TestNoRecipientText(t *testing.T) {
 	}
 	if _, err := p7.Decrypt(p.other, p.otherKey); err == nil || err.Error() != noRecipient {
 		t.Errorf("pkcs7 Decrypt for a non-recipient = %v, want %q", err, noRecipient)
+	}
+}
+
+// TestEncryptGCMStructure: GCM output is authEnveloped-data (RFC 8551
+// §3.2.2, §3.4) and openssl cms -decrypt reads it after
+// sign-then-encrypt too.
+func TestEncryptGCMStructure(t *testing.T) {
+	p := getPKI(t)
+	e, err := SignAndEncrypt(strings.NewReader(testEntities["ascii"]), p.signer, []*x509.Certificate{p.recipient},
+		nil, &EncryptOptions{Cipher: AES128GCM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.Get("Content-Type"), "application/pkcs7-mime; smime-type=authEnveloped-data; name=\"smime.p7m\""; got != want {
+		t.Errorf("Content-Type = %q, want %q", got, want)
+	}
+	signed := opensslDecrypt(t, p, e.Bytes(), "recipient")
+	if got := opensslVerify(t, p, signed); string(got) != testEntities["ascii"] {
+		t.Errorf("openssl content = %q", got)
+	}
+	// A flipped ciphertext byte fails the GCM tag check.
+	m, err := readMessage(bytes.NewReader(e.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.der[len(m.der)-gcmTagSize-3] ^= 1
+	bad := pkcs7MIME("authEnveloped-data", m.der).Bytes()
+	if _, err := Decrypt(bytes.NewReader(bad), p.recipient, p.recipientKey); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("Decrypt(tampered GCM) = %v, want ErrDecrypt", err)
 	}
 }

@@ -39,6 +39,7 @@ func (e *Entity) Get(name string) string {
 // Bytes returns the entity as written by [Entity.WriteTo].
 func (e *Entity) Bytes() []byte {
 	var b bytes.Buffer
+	b.Grow(len(e.Body) + 512)
 	e.WriteTo(&b)
 	return b.Bytes()
 }

@@ -185,14 +185,9 @@ func toCRLF(b []byte) []byte {
 	return out
 }
 
+// needsCRLF reports whether b holds a bare CR or a bare LF: it holds
+// neither when CRs, LFs and CRLF pairs are equally many.
 func needsCRLF(b []byte) bool {
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			return true
-		}
-		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
-			return true
-		}
-	}
-	return false
+	n := bytes.Count(b, []byte("\r\n"))
+	return bytes.Count(b, []byte("\n")) != n || bytes.Count(b, []byte("\r")) != n
 }

@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -27,9 +29,36 @@ func peerScripts(t *testing.T) (scripts, state string) {
 		}
 		t.Skipf("peers/smime-certs.sh not found: %v", err)
 	}
-	state = t.TempDir()
-	runPeer(t, scripts, state, nil, "smime-certs.sh")
-	return scripts, state
+	peerOnce.Do(func() {
+		peerState, peerErr = os.MkdirTemp("", "smime-peers-")
+		if peerErr == nil {
+			peerErr = runPeerErr(scripts, peerState, nil, "smime-certs.sh")
+		}
+	})
+	if peerErr != nil {
+		t.Fatalf("peers/smime-certs.sh: %v", peerErr)
+	}
+	return scripts, peerState
+}
+
+// The PKI of smime-certs.sh is made once per test binary (TestMain
+// removes it).
+var (
+	peerOnce  sync.Once
+	peerState string
+	peerErr   error
+)
+
+func runPeerErr(scripts, state string, stdin []byte, script string, args ...string) error {
+	cmd := exec.Command("bash", append([]string{filepath.Join(scripts, script)}, args...)...)
+	cmd.Env = append(os.Environ(), "MAILPEERS_DIR="+state)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%v: %s", err, errb.Bytes())
+	}
+	return nil
 }
 
 func runPeer(t *testing.T, scripts, state string, stdin []byte, script string, args ...string) []byte {

@@ -52,6 +52,9 @@ func TestMain(m *testing.M) {
 	if pkiDir != "" {
 		os.RemoveAll(pkiDir)
 	}
+	if peerState != "" {
+		os.RemoveAll(peerState)
+	}
 	os.Exit(code)
 }
 

@@ -27,7 +27,7 @@ type message struct {
 // application/pkcs7-mime object is taken from the CMS content type, so a
 // missing or wrong smime-type parameter does no harm.
 func readMessage(r io.Reader) (*message, error) {
-	b, err := io.ReadAll(r)
+	b, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("smime: read message: %w", err)
 	}

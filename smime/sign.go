@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/smallstep/pkcs7"
@@ -31,8 +32,9 @@ type SignOptions struct {
 	// crypto.SHA384 or crypto.SHA512 (RFC 8551 §2.1).
 	Hash crypto.Hash
 
-	// Now returns the time at which the signer's certificate must be
-	// valid; nil means time.Now.
+	// Now returns the signing time, written into the signing-time
+	// attribute (RFC 8551 §2.5.1), at which the signer's certificate
+	// must also be valid; nil means time.Now.
 	Now func() time.Time
 
 	// Rand is the source of the multipart boundary; nil means
@@ -78,11 +80,31 @@ func Sign(entity io.Reader, s *Signer, o *SignOptions) (*Entity, error) {
 }
 
 func readCanonical(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(r)
+	b, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("smime: read entity: %w", err)
 	}
 	return canonicalize(b)
+}
+
+// readAll is io.ReadAll that sizes its buffer once when r tells its
+// length (bytes.Reader, strings.Reader, bytes.Buffer) or is a file.
+func readAll(r io.Reader) ([]byte, error) {
+	size := 0
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		size = v.Len()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = int(fi.Size())
+		}
+	}
+	if size == 0 {
+		return io.ReadAll(r)
+	}
+	b := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 func sign(content []byte, s *Signer, o *SignOptions) (*Entity, error) {
@@ -100,43 +122,21 @@ func sign(content []byte, s *Signer, o *SignOptions) (*Entity, error) {
 	if err := checkSigningCert(s.Certificate, o.now()); err != nil {
 		return nil, err
 	}
-	der, err := signedData(content, s, alg.oid, o != nil && o.Opaque)
+	if err := s.checkKey(); err != nil {
+		return nil, err
+	}
+	d := h.New()
+	d.Write(content)
+	opaque := o != nil && o.Opaque
+	der, err := buildSignedData(&signParams{signer: s, hash: h, digest: d.Sum(nil),
+		content: content, opaque: opaque, now: o.now()})
 	if err != nil {
 		return nil, err
 	}
-	if o != nil && o.Opaque {
+	if opaque {
 		return pkcs7MIME("signed-data", der), nil
 	}
 	return multipartSigned(content, der, alg.micalg, o)
-}
-
-// signedData builds the CMS SignedData (RFC 5652 §5) with the signed
-// attributes content type, message digest, signing time and
-// SMIMECapabilities (RFC 8551 §2.5).
-func signedData(content []byte, s *Signer, digest asn1.ObjectIdentifier, opaque bool) ([]byte, error) {
-	sd, err := pkcs7.NewSignedData(content)
-	if err != nil {
-		return nil, fmt.Errorf("smime: sign: %v", err)
-	}
-	sd.SetDigestAlgorithm(digest)
-	path, others := orderChain(s.Certificate, s.Chain)
-	cfg := pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
-		{Type: oidSMIMECapabilities, Value: asn1.RawValue{FullBytes: smimeCapabilities}},
-	}}
-	if err := sd.AddSignerChain(s.Certificate, s.Key, path, cfg); err != nil {
-		return nil, fmt.Errorf("smime: sign: %v", err)
-	}
-	for _, c := range others {
-		sd.AddCertificate(c)
-	}
-	if !opaque {
-		sd.Detach()
-	}
-	der, err := sd.Finish()
-	if err != nil {
-		return nil, fmt.Errorf("smime: sign: %v", err)
-	}
-	return der, nil
 }
 
 // orderChain returns the certificates that form the issuer path of leaf,
@@ -175,6 +175,7 @@ func multipartSigned(content, der []byte, micalg string, o *SignOptions) (*Entit
 		return nil, err
 	}
 	var b bytes.Buffer
+	b.Grow(len(content) + len(der)*4/3 + len(der)/28 + 512)
 	b.WriteString("--" + boundary + "\r\n")
 	b.Write(content)
 	b.WriteString("\r\n--" + boundary + "\r\n")

@@ -260,3 +260,41 @@ func TestCASE27SignStructure(t *testing.T) {
 		t.Errorf("opaque Content-Type = %q", got)
 	}
 }
+
+// TestSignReproducible: with SignOptions.Now and Rand fixed, an RSA
+// signature is the same byte for byte, and the signing-time attribute
+// holds Now (RFC 8551 §2.5.1).
+func TestSignReproducible(t *testing.T) {
+	p := getPKI(t)
+	now := p.signer.Certificate.NotBefore.Add(time.Minute).Truncate(time.Second)
+	o := func() *SignOptions {
+		return &SignOptions{Now: func() time.Time { return now }, Rand: bytes.NewReader(make([]byte, 15))}
+	}
+	a := signOrFail(t, testEntities["ascii"], p.signer, o())
+	b := signOrFail(t, testEntities["ascii"], p.signer, o())
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("two signatures with the same Now and Rand differ")
+	}
+	var st time.Time
+	if err := parseSignature(t, a).UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &st); err != nil || !st.Equal(now) {
+		t.Errorf("signing time = %v, %v; want %v", st, err, now)
+	}
+}
+
+// TestSigningTimeEncoding: UTCTime before 2050, GeneralizedTime from 2050
+// on (RFC 5652 §11.3).
+func TestSigningTimeEncoding(t *testing.T) {
+	tests := []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC), "\x17\x0d261204170000Z"},
+		{time.Date(2050, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), "\x18\x0f20500102020405Z"},
+	}
+	for _, tt := range tests {
+		attrs, err := signedAttrs(make([]byte, 32), tt.now)
+		if err != nil || !bytes.Contains(attrs, []byte(tt.want)) {
+			t.Errorf("signedAttrs(%v) = %x, %v; want it to hold %q", tt.now, attrs, err, tt.want)
+		}
+	}
+}

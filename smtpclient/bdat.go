@@ -63,7 +63,9 @@ func (c *Client) sendChunks(ctx context.Context, t *tx, src *source, deferred, p
 		b.window = bdatWindow
 	}
 	k := &chunker{buf: c.chunk[:0], emit: b.emit}
-	enc := newBodyEncoder(k, false, c.params.body8, c.opts.RejectBareLineEnds)
+	// t.params, not c.params: with PIPELINING the MAIL reply is not read yet.
+	enc := newBodyEncoder(k, false, t.params.body8, c.opts.RejectBareLineEnds)
+	enc.limit = c.sizeLimit()
 	err := c.copyBody(&enc, src)
 	if err == nil {
 		err = enc.close()

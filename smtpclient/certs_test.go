@@ -31,27 +31,30 @@ var (
 // thePKI returns the test CA, made once per test binary.
 func thePKI(t *testing.T) *testPKI {
 	t.Helper()
-	pkiOnce.Do(func() {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(1),
-			Subject:               pkix.Name{CommonName: "mailwright test CA"},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			IsCA:                  true,
-			BasicConstraintsValid: true,
-			KeyUsage:              x509.KeyUsageCertSign,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			panic(err)
-		}
-		ca, _ := x509.ParseCertificate(der)
-		roots := x509.NewCertPool()
-		roots.AddCert(ca)
-		pki = &testPKI{ca: ca, key: key, roots: roots}
-	})
+	pkiOnce.Do(func() { pki = newPKI() })
 	return pki
+}
+
+// newPKI makes a CA.
+func newPKI() *testPKI {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "mailwright test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	ca, _ := x509.ParseCertificate(der)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	return &testPKI{ca: ca, key: key, roots: roots}
 }
 
 // certOpts varies a server certificate for the failure tests.

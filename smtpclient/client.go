@@ -53,10 +53,6 @@ type Client struct {
 
 	block []byte // first block of a message, allocated on first use
 	chunk []byte // BDAT chunk buffer, allocated on first use
-
-	// onTLSSwitch, when set by tests, sees the number of unread bytes at
-	// the moment the connection switches to TLS.
-	onTLSSwitch func(buffered int)
 }
 
 // newConn wraps conn without any exchange.
@@ -78,12 +74,37 @@ func newConn(conn net.Conn, host string, o Options) *Client {
 // the context's deadline when that is sooner. Cancelling ctx interrupts
 // blocked I/O. The returned function ends the exchange.
 func (c *Client) begin(ctx context.Context, timeout time.Duration) (end func() bool) {
-	d := time.Now().Add(timeout)
-	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
-		d = cd
-	}
-	c.conn.SetDeadline(d)                                                      //nolint:errcheck // a closed conn fails the next I/O anyway
+	c.setDeadline(ctx, timeout, readWrite)
 	return context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) }) //nolint:errcheck
+}
+
+// Which deadlines setDeadline sets.
+const (
+	readWrite = iota
+	readOnly
+	writeOnly
+)
+
+// setDeadline sets the read, write or both deadlines to now plus d, or to
+// ctx's deadline when that is sooner. When ctx is already done the
+// deadline goes into the past instead: the AfterFunc that interrupts I/O
+// on cancellation may have run just before, and must not be undone.
+func (c *Client) setDeadline(ctx context.Context, d time.Duration, which int) {
+	t := time.Now().Add(d)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(t) {
+		t = cd
+	}
+	switch which {
+	case readOnly:
+		c.conn.SetReadDeadline(t) //nolint:errcheck // a closed conn fails the next I/O anyway
+	case writeOnly:
+		c.conn.SetWriteDeadline(t) //nolint:errcheck
+	default:
+		c.conn.SetDeadline(t) //nolint:errcheck
+	}
+	if ctx.Err() != nil {
+		c.conn.SetDeadline(aLongTimeAgo) //nolint:errcheck
+	}
 }
 
 // usable returns an error if the connection can no longer be used.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 )
 
 // Data sends DATA and returns a writer for the message. The writer puts
@@ -43,6 +42,7 @@ type dataWriter struct {
 func (c *Client) newDataWriter(ctx context.Context, stuff bool) *dataWriter {
 	w := &dataWriter{c: c, ctx: ctx}
 	w.enc = newBodyEncoder(c.bw, stuff, c.params.body8, c.opts.RejectBareLineEnds)
+	w.enc.limit = c.sizeLimit()
 	w.stop = context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) }) //nolint:errcheck
 	return w
 }
@@ -54,7 +54,7 @@ func (w *dataWriter) Write(p []byte) (int, error) {
 	if err := w.c.usable(); err != nil {
 		return 0, err
 	}
-	w.c.conn.SetWriteDeadline(time.Now().Add(w.c.opts.CommandTimeout)) //nolint:errcheck
+	w.c.setDeadline(w.ctx, w.c.opts.CommandTimeout, writeOnly)
 	n, err := w.enc.Write(p)
 	w.n += int64(n)
 	if err != nil {
@@ -67,7 +67,8 @@ func (w *dataWriter) Write(p []byte) (int, error) {
 func (w *dataWriter) abort(err error) error {
 	var be *BodyError
 	var ee *ExtensionError
-	if !errors.As(err, &be) && !errors.As(err, &ee) {
+	var se *SizeError
+	if !errors.As(err, &be) && !errors.As(err, &ee) && !errors.As(err, &se) {
 		err = classify(w.ctx, "message data", err)
 	}
 	w.c.shut(err)
@@ -85,7 +86,7 @@ func (w *dataWriter) Close() error {
 		w.stop()
 		return err
 	}
-	w.c.conn.SetWriteDeadline(time.Now().Add(w.c.opts.CommandTimeout)) //nolint:errcheck
+	w.c.setDeadline(w.ctx, w.c.opts.CommandTimeout, writeOnly)
 	if err := w.enc.close(); err != nil {
 		return w.abort(err)
 	}
@@ -104,11 +105,7 @@ func (w *dataWriter) Close() error {
 // message may have been delivered (SEC-46).
 func (c *Client) final(ctx context.Context, command string) (*Reply, error) {
 	c.inMail, c.params = false, mailParams{}
-	d := time.Now().Add(c.opts.DataTimeout)
-	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
-		d = cd
-	}
-	c.conn.SetReadDeadline(d) //nolint:errcheck
+	c.setDeadline(ctx, c.opts.DataTimeout, readOnly)
 	r, err := readReply(c.br, c.trace, command, maxReplyLine)
 	if err != nil {
 		var pe *ProtocolError

@@ -9,7 +9,7 @@ import (
 )
 
 // maxLine is the longest text line in octets, CRLF excluded (RFC 5321
-// section 4.5.3.1.6); a dot added by dot-stuffing counts.
+// section 4.5.3.1.6); a dot added by dot-stuffing does not count.
 const maxLine = 998
 
 // bodyEncoder puts a message on the wire as SMTP requires (SECURITY rule
@@ -30,6 +30,9 @@ type bodyEncoder struct {
 	off     int64 // message offset of the start of p
 	lineOff int64 // message offset of the current line
 	err     error
+
+	limit   int64 // the server's SIZE limit; 0 means none
+	written int64 // octets given to the sink
 }
 
 func newBodyEncoder(w io.Writer, stuff, allow8, reject bool) bodyEncoder {
@@ -79,11 +82,13 @@ func (e *bodyEncoder) encode(p []byte) error {
 		if e.atStart {
 			e.atStart = false
 			if e.stuff && p[i] == '.' {
-				if err := e.flush(p[start:i], dot); err != nil {
+				if err := e.flush(p[start:i], nil); err != nil {
+					return err
+				}
+				if err := e.insert(dot); err != nil {
 					return err
 				}
 				start = i
-				e.lineLen = 1
 			}
 		}
 		rest := p[i:]
@@ -188,7 +193,13 @@ func (e *bodyEncoder) flush(b, ins []byte) error {
 	return nil
 }
 
+// put gives b to the sink. A message that grows past the server's SIZE
+// limit stops there: the server would refuse it at the end anyway.
 func (e *bodyEncoder) put(b []byte) error {
+	e.written += int64(len(b))
+	if e.limit > 0 && e.written > e.limit {
+		return &SizeError{Size: e.written, Limit: e.limit, Partial: true}
+	}
 	_, err := e.w.Write(b)
 	return err
 }
@@ -214,9 +225,16 @@ func (e *bodyEncoder) close() error {
 	}
 	e.atStart = true
 	if e.stuff {
-		return e.put([]byte(".\r\n"))
+		return e.insert([]byte(".\r\n"))
 	}
 	return nil
+}
+
+// insert gives the sink octets of the transfer encoding (dot-stuffing and
+// the terminator), which do not count toward the message size.
+func (e *bodyEncoder) insert(b []byte) error {
+	_, err := e.w.Write(b)
+	return err
 }
 
 // has8bit reports whether b has an octet with the high bit set, eight

@@ -110,12 +110,26 @@ func (e *ExtensionError) Error() string {
 }
 
 // SizeError reports a message larger than the server's SIZE limit (RFC
-// 1870). Nothing of the message was sent.
+// 1870). When its size was known in advance (from MailOptions.Size, a
+// message under 64 KiB, or a reader with a Len or Seek method) nothing of
+// it was sent. Otherwise Partial is set: the stream passed the limit while
+// it was being sent, and the transaction was aborted by closing the
+// connection.
 type SizeError struct {
-	Size, Limit int64
+	// Size is the message size, or with Partial the octets counted when
+	// the limit was passed.
+	Size int64
+	// Limit is the server's SIZE limit.
+	Limit int64
+	// Partial reports that part of the message had been sent.
+	Partial bool
 }
 
 func (e *SizeError) Error() string {
+	if e.Partial {
+		return "smtpclient: message exceeds the server's SIZE limit of " +
+			strconv.FormatInt(e.Limit, 10) + " octets; transaction aborted"
+	}
 	return "smtpclient: message of " + strconv.FormatInt(e.Size, 10) +
 		" octets exceeds the server's SIZE limit of " + strconv.FormatInt(e.Limit, 10)
 }

@@ -4,6 +4,7 @@ package smtpclient
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,12 @@ type MailOptions struct {
 	// EnvelopeID is the DSN ENVID parameter, sent as xtext. Empty sends
 	// none.
 	EnvelopeID string
+	// RequireTLS sends REQUIRETLS (RFC 8689): every server on the way must
+	// take the message over TLS with a verified certificate, or return
+	// it. It needs the extension and, on this connection, TLS whose
+	// certificate was verified (RFC 8689 section 4.1); otherwise nothing
+	// is sent.
+	RequireTLS bool
 }
 
 // RcptOptions are the parameters of RCPT TO. The zero value sends none.
@@ -116,6 +123,12 @@ func (c *Client) mailLine(from string, o *MailOptions) (string, mailParams, erro
 	}
 	if err := c.dsnMailParams(&b, o); err != nil {
 		return "", mailParams{}, err
+	}
+	if o.RequireTLS {
+		if err := c.requireTLS(); err != nil {
+			return "", mailParams{}, err
+		}
+		b.WriteString(" REQUIRETLS")
 	}
 	return b.String(), mailParams{utf8: utf8, body8: o.Body == Body8BitMIME}, nil
 }
@@ -211,6 +224,18 @@ func checkNotify(n []string) error {
 			return bad
 		}
 		seen[v] = true
+	}
+	return nil
+}
+
+// requireTLS checks that REQUIRETLS may be sent: the server offers it and
+// this session runs over TLS with a verified certificate chain.
+func (c *Client) requireTLS() error {
+	if !c.has("REQUIRETLS") {
+		return &ExtensionError{Extension: "REQUIRETLS", Reason: "MailOptions.RequireTLS"}
+	}
+	if st, ok := c.TLSConnectionState(); !ok || len(st.VerifiedChains) == 0 {
+		return fmt.Errorf("%w: REQUIRETLS needs a session over TLS with a verified certificate", ErrTLSRequired)
 	}
 	return nil
 }

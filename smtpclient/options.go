@@ -80,6 +80,10 @@ type Options struct {
 	// RejectBareLineEnds makes a CR or LF that is not part of a CRLF in a
 	// message an error instead of turning it into CRLF.
 	RejectBareLineEnds bool
+
+	// onTLSSwitch, when set by tests, sees the number of unread bytes at
+	// the moment the connection switches to TLS.
+	onTLSSwitch func(buffered int)
 }
 
 // withDefaults returns a copy of o with every zero field defaulted.

@@ -95,11 +95,13 @@ func (p *Pool) SendMail(ctx context.Context, from string, to []string, msg io.Re
 	res, started, err := c.send(ctx, from, to, src, o)
 	if err != nil && reused && !started && c.closed && !src.started && ctx.Err() == nil {
 		// The reused connection was dead (CASE-16): one fresh attempt.
-		// src.first still points into the dead client's buffer, which
-		// nothing else uses any more.
+		// src.first points into the dead client's buffer, which moves to
+		// the new client with the message.
+		block := c.block
 		if c, err = p.dial(ctx); err != nil {
 			return nil, err
 		}
+		c.block = block
 		res, _, err = c.send(ctx, from, to, src, o)
 	}
 	p.put(c)

@@ -126,6 +126,27 @@ type source struct {
 	started bool // bytes beyond first have been read
 }
 
+// size returns the size of the whole message when the reader can tell
+// what is left of it (a Len method, as bytes.Reader and strings.Reader
+// have, or Seek, as *os.File has), else 0.
+func (s *source) size() int64 {
+	switch r := s.rest.(type) {
+	case interface{ Len() int }:
+		return int64(len(s.first) + r.Len())
+	case io.Seeker:
+		cur, err := r.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return 0
+		}
+		end, err := r.Seek(0, io.SeekEnd)
+		if _, serr := r.Seek(cur, io.SeekStart); err != nil || serr != nil || end < cur {
+			return 0
+		}
+		return int64(len(s.first)) + end - cur
+	}
+	return 0
+}
+
 // readFirst reads the first block of msg into the client's buffer.
 func (c *Client) readFirst(msg io.Reader) (*source, error) {
 	if c.block == nil {
@@ -213,6 +234,9 @@ func (c *Client) prepareSend(from string, to []string, src *source, o *SendOptio
 // whole message, checks all of it so that a bad message sends nothing.
 func (c *Client) shapeBody(mo *MailOptions, src *source) error {
 	if !src.whole {
+		if mo.Size == 0 {
+			mo.Size = src.size()
+		}
 		if mo.Body == "" && c.has("8BITMIME") {
 			mo.Body = Body8BitMIME
 		}
@@ -245,7 +269,7 @@ func (c *Client) unsolicited(ctx context.Context) error {
 	if c.br.Buffered() == 0 {
 		return nil
 	}
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.CommandTimeout)) //nolint:errcheck
+	c.setDeadline(ctx, c.opts.CommandTimeout, readOnly)
 	if _, err := c.read(ctx, "idle", maxReplyLine); err != nil {
 		return err
 	}
@@ -254,11 +278,7 @@ func (c *Client) unsolicited(ctx context.Context) error {
 
 // deadline sets an absolute deadline for the next step.
 func (c *Client) deadline(ctx context.Context, d time.Duration) {
-	t := time.Now().Add(d)
-	if cd, ok := ctx.Deadline(); ok && cd.Before(t) {
-		t = cd
-	}
-	c.conn.SetDeadline(t) //nolint:errcheck
+	c.setDeadline(ctx, d, readWrite)
 }
 
 // flush sends what is buffered.
@@ -279,6 +299,10 @@ func (c *Client) transact(ctx context.Context, t *tx, mail string, rcpts []strin
 	if !pipe {
 		if err := c.readMail(ctx, t, true); err != nil {
 			return err
+		}
+		if t.mailErr != nil {
+			// Without PIPELINING no RCPT goes out after a refused MAIL.
+			return c.checkEnvelope(ctx, t, o.AllOrNothing)
 		}
 	}
 	for i, line := range rcpts {

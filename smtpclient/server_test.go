@@ -25,6 +25,7 @@ type srv struct {
 	br   *bufio.Reader
 	mu   sync.Mutex
 	wire bytes.Buffer
+	cmds []string // lines read by the script, after TLS too
 }
 
 // teeConn records what the client sent.
@@ -93,7 +94,18 @@ func (s *srv) line() (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"), true
+	l = strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
+	s.mu.Lock()
+	s.cmds = append(s.cmds, l)
+	s.mu.Unlock()
+	return l, true
+}
+
+// commands returns the lines the script has read.
+func (s *srv) commands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.cmds...)
 }
 
 // expect reads one line and checks it.

@@ -20,6 +20,12 @@ type sink struct {
 	ext    []string          // EHLO keywords
 	refuse map[string]string // recipient -> reply line
 	final  string            // reply to the end of data; "" means 250
+	// idle421, when set, is sent right after the reply to the end of a
+	// message, and the connection is closed: a server that drops the
+	// client while it sits idle (CASE-16).
+	idle421 string
+
+	conns int // connections accepted
 
 	mu   sync.Mutex
 	msgs []sinkMsg
@@ -50,6 +56,9 @@ func (k *sink) start(t *testing.T) string {
 			if err != nil {
 				return
 			}
+			k.mu.Lock()
+			k.conns++
+			k.mu.Unlock()
 			k.wg.Add(1)
 			go func() {
 				defer k.wg.Done()
@@ -65,6 +74,12 @@ func (k *sink) messages() []sinkMsg {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]sinkMsg(nil), k.msgs...)
+}
+
+func (k *sink) connections() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.conns
 }
 
 func (k *sink) wire() string {
@@ -138,6 +153,11 @@ func (k *sink) session(c net.Conn) {
 			}
 			cur.body = body
 			k.deliver(&cur, reply)
+			if k.idle421 != "" {
+				reply(k.idle421)
+				bw.Flush()
+				return
+			}
 		case "BDAT":
 			n, last := parseBDAT(arg)
 			chunk := make([]byte, n)
@@ -159,6 +179,11 @@ func (k *sink) session(c net.Conn) {
 			cur.body = bytes.Clone(bdat.Bytes())
 			bdat.Reset()
 			k.deliver(&cur, reply)
+			if k.idle421 != "" {
+				reply(k.idle421)
+				bw.Flush()
+				return
+			}
 		case "QUIT":
 			reply("221 bye")
 			bw.Flush()

@@ -45,8 +45,8 @@ func (c *Client) startTLS(ctx context.Context, cfg *tls.Config) error {
 			Reason: "reply is not a single-line 220"})
 	}
 	n := c.br.Buffered()
-	if c.onTLSSwitch != nil {
-		c.onTLSSwitch(n)
+	if c.opts.onTLSSwitch != nil {
+		c.opts.onTLSSwitch(n)
 	}
 	if n != 0 {
 		return c.fail(ctx, "STARTTLS", &ProtocolError{Command: "STARTTLS",

@@ -350,3 +350,70 @@ func TestClientNilConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestSetTLSVersion(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		profile  Profile
+		min, max uint16
+	}{
+		{"", Default, tls.VersionTLS12, tls.VersionTLS13},
+		{"1.2", Default, tls.VersionTLS12, tls.VersionTLS13},
+		{"TLSv1.2", Default, tls.VersionTLS12, tls.VersionTLS13},
+		{"1.3", Default, tls.VersionTLS13, tls.VersionTLS13},
+		{"1.1", Legacy, tls.VersionTLS11, tls.VersionTLS11},
+		{"1.0", Legacy, tls.VersionTLS10, tls.VersionTLS10},
+	}
+	for _, tt := range tests {
+		var o Options
+		if err := o.SetTLSVersion(tt.in); err != nil {
+			t.Fatalf("SetTLSVersion(%q): %v", tt.in, err)
+		}
+		cfg, err := Config(&o)
+		if err != nil || o.Profile != tt.profile || cfg.MinVersion != tt.min || cfg.MaxVersion != tt.max {
+			t.Errorf("SetTLSVersion(%q): profile %v versions %#x-%#x %v, want %v %#x-%#x",
+				tt.in, o.Profile, cfg.MinVersion, cfg.MaxVersion, err, tt.profile, tt.min, tt.max)
+		}
+	}
+	var o Options
+	for _, bad := range []string{"1.4", "ssl3", "2"} {
+		err := o.SetTLSVersion(bad)
+		if err == nil || !strings.HasPrefix(err.Error(), "tlsprofile: TLSVersion") {
+			t.Errorf("SetTLSVersion(%q) = %v, want a TLSVersion error", bad, err)
+		}
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		want     Policy
+		required bool
+	}{
+		{"verify", Verify, true},
+		{"encrypt", Encrypt, true},
+		{"may", May, false},
+		{"none", None, false},
+	}
+	for _, tt := range tests {
+		p, err := ParsePolicy(tt.in)
+		if err != nil || p != tt.want || p.String() != tt.in || p.Required() != tt.required {
+			t.Errorf("ParsePolicy(%q) = %v (required %v), %v, want %v (required %v)",
+				tt.in, p, p.Required(), err, tt.want, tt.required)
+		}
+	}
+	var zero Policy
+	if zero != Verify {
+		t.Errorf("zero Policy = %v, want verify", zero)
+	}
+	for _, bad := range []string{"", "Verify", "dane", "secure"} {
+		if _, err := ParsePolicy(bad); err == nil || !strings.HasPrefix(err.Error(), "tlsprofile: ") {
+			t.Errorf("ParsePolicy(%q) = %v, want a tlsprofile error", bad, err)
+		}
+	}
+	if s := Policy(9).String(); s != "Policy(9)" {
+		t.Errorf("Policy(9).String() = %q", s)
+	}
+}

@@ -25,7 +25,9 @@
 // [Default] (TLS 1.2 and 1.3) and [Legacy] (TLS 1.0 to 1.3 and RSA key
 // exchange, for old servers, only when chosen). [Options] may override the
 // versions with names such as "1.0" ([ParseVersion]) and the suites with
-// IANA codes such as "009C" or names ([ParseSuite]).
+// IANA codes such as "009C" or names ([ParseSuite]). The classic TLSVersion
+// property maps onto [Options.SetTLSVersion]: "1.0" forces TLS 1.0 for an
+// old server, and "1.2", the classic default, is our default.
 //
 // # Legacy servers and Go 1.26
 //

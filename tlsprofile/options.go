@@ -82,3 +82,34 @@ func (o *Options) ForceVersion(v string) error {
 	o.MinVersion, o.MaxVersion = VersionName(n), VersionName(n)
 	return nil
 }
+
+// SetTLSVersion applies the classic TLSVersion property to o. The classic
+// component knew no version above 1.2, so its values map onto ours as
+// follows:
+//
+//	""     our default: TLS 1.2 minimum, 1.3 preferred
+//	"1.2"  the classic default, so the same as ""
+//	"1.3"  TLS 1.3 only
+//	"1.1"  forces TLS 1.1 and selects [Legacy]
+//	"1.0"  forces TLS 1.0 and selects [Legacy], for an old server
+//
+// Unlike [Options.ForceVersion], "1.2" does not turn TLS 1.3 off: a user
+// who copied TLSVersion = "1.2" from a classic set-up meant the default.
+func (o *Options) SetTLSVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	n, err := ParseVersion(v)
+	if err != nil {
+		return fieldError("TLSVersion", err)
+	}
+	switch n {
+	case tls.VersionTLS12:
+		o.MinVersion, o.MaxVersion = "", ""
+		return nil
+	case tls.VersionTLS13:
+		o.MinVersion, o.MaxVersion = "1.3", ""
+		return nil
+	}
+	return o.ForceVersion(v)
+}

@@ -28,6 +28,8 @@
 //	@starttls       perform the TLS handshake as the server
 //	@close          close the connection
 //	@stall [2s]     stop answering, for a while or until the client gives up
+//	@repeat N "x"   write the Go-quoted bytes N times (floods); a client
+//	                that hangs up during it ends the dialogue
 //
 // After the last step the server waits for the client to hang up; any
 // further line is a mismatch. To add a transcript captured from your own

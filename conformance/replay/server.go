@@ -112,22 +112,55 @@ func (ss *session) reader() {
 	ss.br = bufio.NewReader(recorder{r: ss.conn, mu: &ss.mu, buf: &ss.wire})
 }
 
+// run plays the steps. "@close" ends the dialogue; so does a client that
+// hangs up while the server writes, when the transcript expects no further
+// client line (the client gave up, as the transcript's outcome says).
 func (ss *session) run() error {
-	for i := range ss.s.Transcript.Steps {
-		st := &ss.s.Transcript.Steps[i]
+	steps := ss.s.Transcript.Steps
+	for i := range steps {
+		st := &steps[i]
+		var err error
 		if st.Op != Send && st.Op != Raw {
-			if err := ss.flush(); err != nil {
-				return err
-			}
+			err = ss.flush()
 		}
-		if err := ss.step(st); err != nil {
+		if err == nil {
+			err = ss.step(st)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, errClosed), errors.Is(err, errHungUp):
+			return nil
+		case isWriteErr(err) && !expectsMore(steps[i:]):
+			return nil
+		default:
 			return err
 		}
 	}
-	if err := ss.flush(); err != nil {
+	if err := ss.flush(); err != nil && (!isWriteErr(err) || expectsMore(nil)) {
 		return err
 	}
 	return ss.drain()
+}
+
+// writeError marks a failed write to the client.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "writing to the client: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+func isWriteErr(err error) bool {
+	var we *writeError
+	return errors.As(err, &we)
+}
+
+// expectsMore reports whether steps hold a client line still to come.
+func expectsMore(steps []Step) bool {
+	for _, st := range steps {
+		if st.Op == Expect || st.Op == ExpectData {
+			return true
+		}
+	}
+	return false
 }
 
 func (ss *session) step(st *Step) error {
@@ -148,11 +181,36 @@ func (ss *session) step(st *Step) error {
 		return errClosed
 	case Stall:
 		ss.stall(st.Wait)
+	case Repeat:
+		return ss.repeat(st)
 	}
 	return nil
 }
 
-var errClosed = errors.New("closed by transcript")
+var (
+	errClosed = errors.New("closed by transcript")
+	errHungUp = errors.New("client hung up during @repeat")
+)
+
+// repeat streams st.Text st.Count times in writes of about 64 KiB. The
+// client is expected to give up at its limit and hang up, which ends the
+// dialogue.
+func (ss *session) repeat(st *Step) error {
+	unit := max(1, (64<<10)/len(st.Text))
+	chunk := []byte(strings.Repeat(st.Text, unit))
+	ss.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	defer ss.conn.SetWriteDeadline(time.Time{})
+	for left := st.Count; left > 0; left -= unit {
+		b := chunk
+		if left < unit {
+			b = chunk[:left*len(st.Text)]
+		}
+		if _, err := ss.conn.Write(b); err != nil {
+			return errHungUp
+		}
+	}
+	return nil
+}
 
 func (ss *session) flush() error {
 	if ss.out.Len() == 0 {
@@ -160,7 +218,10 @@ func (ss *session) flush() error {
 	}
 	_, err := ss.conn.Write(ss.out.Bytes())
 	ss.out.Reset()
-	return err
+	if err != nil {
+		return &writeError{err}
+	}
+	return nil
 }
 
 func (ss *session) readLine() (string, error) {

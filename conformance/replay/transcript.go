@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Op is the kind of one step of a transcript.
@@ -34,15 +35,20 @@ const (
 	// Stall stops answering for a while or until the client hangs up
 	// ("@stall" or "@stall 2s").
 	Stall
+	// Repeat writes Go-quoted bytes Count times, streamed ("@repeat N
+	// text"), for floods such as an endless multi-line reply. A client
+	// that hangs up during the flood ends the dialogue without error.
+	Repeat
 )
 
 // Step is one line of a transcript.
 type Step struct {
-	Op   Op
-	Text string         // Send, Expect: the line without prefix; Raw: the bytes
-	re   *regexp.Regexp // Expect: the line with placeholders compiled
-	Wait time.Duration  // Stall: how long (0 = until the client hangs up)
-	Line int            // line number in the transcript file
+	Op    Op
+	Text  string         // Send, Expect: the line without prefix; Raw: the bytes
+	re    *regexp.Regexp // Expect: the line with placeholders compiled
+	Wait  time.Duration  // Stall: how long (0 = until the client hangs up)
+	Count int            // Repeat: how many times Text is written
+	Line  int            // line number in the transcript file
 }
 
 // Transcript is a parsed transcript: settings from its header lines and the
@@ -126,6 +132,9 @@ func (t *Transcript) parseLine(line string, n int) error {
 			t.add(Step{Op: ExpectData, Line: n})
 			return nil
 		}
+		if !utf8.ValidString(text) {
+			return fmt.Errorf("client line is not valid UTF-8; write 8-bit octets with <any>")
+		}
 		t.add(Step{Op: Expect, Text: text, re: compile(text), Line: n})
 	case strings.HasPrefix(line, "@"):
 		return t.parseDirective(line, n)
@@ -152,6 +161,17 @@ func (t *Transcript) parseDirective(line string, n int) error {
 			return fmt.Errorf("@raw wants a Go-quoted string: %v", err)
 		}
 		t.add(Step{Op: Raw, Text: s, Line: n})
+	case "repeat":
+		count, text, _ := strings.Cut(arg, " ")
+		c, err := strconv.Atoi(count)
+		if err != nil || c < 1 {
+			return fmt.Errorf("@repeat wants a positive count, got %q", count)
+		}
+		s, err := strconv.Unquote(strings.TrimSpace(text))
+		if err != nil || s == "" {
+			return fmt.Errorf("@repeat wants a non-empty Go-quoted string")
+		}
+		t.add(Step{Op: Repeat, Text: s, Count: c, Line: n})
 	case "flush":
 		t.add(Step{Op: Flush, Line: n})
 	case "starttls":

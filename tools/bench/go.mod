@@ -2,6 +2,23 @@ module github.com/mailwright/mailwright/tools/bench
 
 go 1.26.0
 
+require (
+	github.com/mailwright/mailwright/mailsender v0.0.0
+	github.com/mailwright/mailwright/mime v0.0.0
+	github.com/mailwright/mailwright/smtpclient v0.0.0
+	github.com/mailwright/mailwright/tlsprofile v0.0.0
+	github.com/wneessen/go-mail v0.8.1
+)
+
+require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
+	github.com/mailwright/mailwright/saslmech v0.0.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/net v0.63.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
+)
+
 replace (
 	github.com/mailwright/mailwright/dkim => ../../dkim
 	github.com/mailwright/mailwright/mailsender => ../../mailsender
@@ -11,18 +28,4 @@ replace (
 	github.com/mailwright/mailwright/smime => ../../smime
 	github.com/mailwright/mailwright/smtpclient => ../../smtpclient
 	github.com/mailwright/mailwright/tlsprofile => ../../tlsprofile
-)
-
-require (
-	github.com/mailwright/mailwright/mailsender v0.0.0
-	github.com/mailwright/mailwright/smtpclient v0.0.0
-	github.com/mailwright/mailwright/tlsprofile v0.0.0
-)
-
-require (
-	github.com/Azure/go-ntlmssp v0.1.1 // indirect
-	github.com/mailwright/mailwright/saslmech v0.0.0 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
-	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -30,7 +29,7 @@ const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags
 
   sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
            [--opaque] [--hash sha256|sha384|sha512]
-  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128]
+  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm]
            [signing flags as for sign: sign first, then encrypt]
   verify   [--ca FILE]  (default: system roots); prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
@@ -137,9 +136,7 @@ func smimeSign(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return protect(e, func(entity io.Reader) (*smime.Entity, error) {
-		return smime.Sign(entity, s, &smime.SignOptions{Opaque: opaque, Hash: h})
-	})
+	return protect(e, &smime.Protector{Signer: s, SignOptions: &smime.SignOptions{Opaque: opaque, Hash: h}})
 }
 
 // certList is a repeatable flag of certificate files.
@@ -155,13 +152,14 @@ func smimeEncrypt(e *env, args []string) error {
 	var opaque bool
 	fs := newFlagSet(e, "encrypt")
 	fs.Var(&to, "to", "recipient's PEM certificate (repeat for more recipients)")
-	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256 or aes128 (CBC)")
+	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256, aes128 (CBC), aes128gcm or aes256gcm")
 	k.register(fs, "sign-cert")
 	fs.BoolVar(&opaque, "opaque", false, "when signing, sign opaquely")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	c, ok := map[string]smime.Cipher{"aes256": smime.AES256CBC, "aes128": smime.AES128CBC}[cipher]
+	c, ok := map[string]smime.Cipher{"aes256": smime.AES256CBC, "aes128": smime.AES128CBC,
+		"aes128gcm": smime.AES128GCM, "aes256gcm": smime.AES256GCM}[cipher]
 	if !ok {
 		return &exitError{code: 2, err: fmt.Errorf("unknown --cipher %q", cipher)}
 	}
@@ -169,19 +167,14 @@ func smimeEncrypt(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	eo := &smime.EncryptOptions{Cipher: c}
-	if !k.set() {
-		return protect(e, func(entity io.Reader) (*smime.Entity, error) {
-			return smime.Encrypt(entity, recips, eo)
-		})
+	pr := &smime.Protector{Recipients: recips, EncryptOptions: &smime.EncryptOptions{Cipher: c}}
+	if k.set() {
+		if pr.Signer, err = k.load(e); err != nil {
+			return err
+		}
+		pr.SignOptions = &smime.SignOptions{Opaque: opaque}
 	}
-	s, err := k.load(e)
-	if err != nil {
-		return err
-	}
-	return protect(e, func(entity io.Reader) (*smime.Entity, error) {
-		return smime.SignAndEncrypt(entity, s, recips, &smime.SignOptions{Opaque: opaque}, eo)
-	})
+	return protect(e, pr)
 }
 
 func loadCerts(files []string) ([]*x509.Certificate, error) {
@@ -264,65 +257,13 @@ func smimeDecrypt(e *env, args []string) error {
 	return err
 }
 
-// protect reads a message or entity from stdin, applies f to its MIME
-// entity and writes the message back with the new entity.
-func protect(e *env, f func(io.Reader) (*smime.Entity, error)) error {
-	in, err := io.ReadAll(e.stdin)
-	if err != nil {
-		return err
-	}
-	outer, entity, err := splitMessage(in)
-	if err != nil {
-		return err
-	}
-	res, err := f(bytes.NewReader(entity))
-	if err != nil {
-		return err
-	}
+// protect reads a message or entity from stdin and writes it to stdout
+// with its MIME entity signed and/or encrypted as pr says.
+func protect(e *env, pr *smime.Protector) error {
 	var out bytes.Buffer
-	out.Write(outer)
-	if len(outer) > 0 {
-		out.WriteString("MIME-Version: 1.0\r\n")
+	if err := pr.Protect(&out, e.stdin); err != nil {
+		return err
 	}
-	res.WriteTo(&out)
-	_, err = e.stdout.Write(out.Bytes())
+	_, err := out.WriteTo(e.stdout)
 	return err
-}
-
-// splitMessage separates the header fields of a message that are not
-// Content-* (nor MIME-Version) from the MIME entity: the Content-* fields
-// and the body. Line ends become CRLF in the outer fields.
-func splitMessage(msg []byte) (outer, entity []byte, err error) {
-	var ob, eb bytes.Buffer
-	cur := &ob
-	rest := msg
-	for {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			return nil, nil, errors.New("input has no empty line between header and body")
-		}
-		line := bytes.TrimSuffix(rest[:i], []byte("\r"))
-		rest = rest[i+1:]
-		if len(line) == 0 {
-			break
-		}
-		if line[0] != ' ' && line[0] != '\t' {
-			name := strings.ToLower(string(line[:max(bytes.IndexByte(line, ':'), 0)]))
-			switch {
-			case strings.HasPrefix(name, "content-"):
-				cur = &eb
-			case name == "mime-version":
-				cur = nil
-			default:
-				cur = &ob
-			}
-		}
-		if cur != nil {
-			cur.Write(line)
-			cur.WriteString("\r\n")
-		}
-	}
-	eb.WriteString("\r\n")
-	eb.Write(rest)
-	return ob.Bytes(), eb.Bytes(), nil
 }

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package smime
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"math/big"
+)
+
+// AES-GCM content encryption in AuthEnvelopedData (RFC 5083, RFC 5084).
+// smallstep/pkcs7 has no AuthEnvelopedData (its GCM output is not
+// readable by OpenSSL, see TestLibraryGCMRejectedByOpenSSL), so this
+// file builds and reads it with encoding/asn1.
+
+var (
+	oidData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidRSA        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidAES128GCM  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 6}
+	oidAES192GCM  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 26}
+	oidAES256GCM  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 46}
+	gcmKeyLengths = map[string]int{oidAES128GCM.String(): 16, oidAES192GCM.String(): 24, oidAES256GCM.String(): 32}
+)
+
+// gcmTagSize is the ICV length written (RFC 5084 §3.2 allows 12 to 16).
+const gcmTagSize = 16
+
+type cmsContentInfo struct {
+	ContentType asn1.ObjectIdentifier
+	Content     asn1.RawValue `asn1:"explicit,tag:0"`
+}
+
+type authEnvelopedData struct {
+	Version        int
+	OriginatorInfo asn1.RawValue   `asn1:"optional,tag:0"`
+	RecipientInfos []asn1.RawValue `asn1:"set"`
+	ContentInfo    gcmContentInfo
+	AuthAttrs      asn1.RawValue `asn1:"optional,tag:1"`
+	MAC            []byte
+	UnauthAttrs    asn1.RawValue `asn1:"optional,tag:2"`
+}
+
+// gcmContentInfo is EncryptedContentInfo; EncryptedContent is [0]
+// IMPLICIT OCTET STRING, possibly constructed of chunks in BER.
+type gcmContentInfo struct {
+	ContentType      asn1.ObjectIdentifier
+	Algorithm        pkix.AlgorithmIdentifier
+	EncryptedContent asn1.RawValue `asn1:"optional,tag:0"`
+}
+
+type gcmParameters struct {
+	Nonce  []byte
+	ICVLen int `asn1:"optional,default:12"`
+}
+
+type keyTransRecipientInfo struct {
+	Version                int
+	RID                    asn1.RawValue
+	KeyEncryptionAlgorithm pkix.AlgorithmIdentifier
+	EncryptedKey           []byte
+}
+
+type issuerAndSerialNumber struct {
+	Issuer asn1.RawValue
+	Serial *big.Int
+}
+
+// sealGCM encrypts content with a fresh AES-GCM key for every recipient
+// (RSA PKCS #1 v1.5 key transport) and returns the DER ContentInfo.
+func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
+	key, nonce := make([]byte, keyLen), make([]byte, 12)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	block, _ := aes.NewCipher(key)
+	gcm, err := cipher.NewGCMWithTagSize(block, gcmTagSize)
+	if err != nil {
+		return nil, err
+	}
+	sealed := gcm.Seal(nil, nonce, content, nil)
+	ct, mac := sealed[:len(content)], sealed[len(content):]
+
+	ris, err := keyTransInfos(key, recipients)
+	if err != nil {
+		return nil, err
+	}
+	params, err := asn1.Marshal(gcmParameters{Nonce: nonce, ICVLen: gcmTagSize})
+	if err != nil {
+		return nil, err
+	}
+	aed := authEnvelopedData{
+		RecipientInfos: ris,
+		ContentInfo: gcmContentInfo{
+			ContentType:      oidData,
+			Algorithm:        pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.RawValue{FullBytes: params}},
+			EncryptedContent: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: ct},
+		},
+		MAC: mac,
+	}
+	inner, err := asn1.Marshal(aed)
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue
+	}{oidAuthEnvelopedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
+}
+
+func keyTransInfos(key []byte, recipients []*x509.Certificate) ([]asn1.RawValue, error) {
+	var ris []asn1.RawValue
+	for _, r := range recipients {
+		ek, err := rsa.EncryptPKCS1v15(rand.Reader, r.PublicKey.(*rsa.PublicKey), key)
+		if err != nil {
+			return nil, err
+		}
+		rid, err := asn1.Marshal(issuerAndSerialNumber{Issuer: asn1.RawValue{FullBytes: r.RawIssuer}, Serial: r.SerialNumber})
+		if err != nil {
+			return nil, err
+		}
+		der, err := asn1.Marshal(keyTransRecipientInfo{
+			RID:                    asn1.RawValue{FullBytes: rid},
+			KeyEncryptionAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidRSA, Parameters: asn1.NullRawValue},
+			EncryptedKey:           ek,
+		})
+		if err != nil {
+			return nil, err
+		}
+		ris = append(ris, asn1.RawValue{FullBytes: der})
+	}
+	return ris, nil
+}
+
+// openGCM decrypts a BER or DER AuthEnvelopedData ContentInfo for cert
+// with key.
+func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, error) {
+	aed, err := parseAuthEnveloped(ber)
+	if err != nil {
+		return nil, err
+	}
+	ri, err := findRecipient(aed.RecipientInfos, cert)
+	if err != nil {
+		return nil, err
+	}
+	if !ri.KeyEncryptionAlgorithm.Algorithm.Equal(oidRSA) {
+		return nil, fmt.Errorf("%w: key transport %v", ErrUnsupported, ri.KeyEncryptionAlgorithm.Algorithm)
+	}
+	alg := aed.ContentInfo.Algorithm
+	keyLen, ok := gcmKeyLengths[alg.Algorithm.String()]
+	if !ok {
+		return nil, fmt.Errorf("%w: content cipher %v", ErrUnsupported, alg.Algorithm)
+	}
+	var params gcmParameters
+	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &params); err != nil || len(params.Nonce) != 12 {
+		return nil, fmt.Errorf("%w: GCM parameters", ErrUnsupported)
+	}
+	// A random key on a padding failure keeps the RSA step from being an
+	// oracle (RFC 3218); the GCM tag check then fails.
+	cek, err := key.Decrypt(rand.Reader, ri.EncryptedKey, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: keyLen})
+	if err != nil || len(cek) != keyLen {
+		return nil, ErrDecrypt
+	}
+	block, _ := aes.NewCipher(cek)
+	gcm, err := cipher.NewGCMWithTagSize(block, params.ICVLen)
+	if err != nil || len(aed.MAC) != params.ICVLen {
+		return nil, fmt.Errorf("%w: GCM tag length %d", ErrUnsupported, params.ICVLen)
+	}
+	ct, err := octets(aed.ContentInfo.EncryptedContent)
+	if err != nil {
+		return nil, err
+	}
+	out, err := gcm.Open(nil, params.Nonce, append(ct, aed.MAC...), authAttrsAAD(aed.AuthAttrs))
+	if err != nil {
+		return nil, ErrDecrypt
+	}
+	return out, nil
+}
+
+func parseAuthEnveloped(ber []byte) (*authEnvelopedData, error) {
+	der, err := berToDER(ber)
+	if err != nil {
+		return nil, err
+	}
+	var ci cmsContentInfo
+	if _, err := asn1.Unmarshal(der, &ci); err != nil {
+		return nil, formatErrorf("CMS ContentInfo: %v", err)
+	}
+	var aed authEnvelopedData
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &aed); err != nil {
+		return nil, formatErrorf("CMS authEnveloped-data: %v", err)
+	}
+	return &aed, nil
+}
+
+// findRecipient returns the KeyTransRecipientInfo naming cert by issuer
+// and serial number or by subject key identifier.
+func findRecipient(infos []asn1.RawValue, cert *x509.Certificate) (*keyTransRecipientInfo, error) {
+	for _, raw := range infos {
+		if raw.Class != asn1.ClassUniversal || raw.Tag != asn1.TagSequence {
+			continue // not key transport
+		}
+		var ri keyTransRecipientInfo
+		if _, err := asn1.Unmarshal(raw.FullBytes, &ri); err != nil {
+			return nil, formatErrorf("RecipientInfo: %v", err)
+		}
+		if ridMatches(ri.RID, cert) {
+			return &ri, nil
+		}
+	}
+	return nil, ErrNotRecipient
+}
+
+func ridMatches(rid asn1.RawValue, cert *x509.Certificate) bool {
+	if rid.Class == asn1.ClassContextSpecific && rid.Tag == 0 {
+		return len(cert.SubjectKeyId) > 0 && bytes.Equal(rid.Bytes, cert.SubjectKeyId)
+	}
+	var ias issuerAndSerialNumber
+	if _, err := asn1.Unmarshal(rid.FullBytes, &ias); err != nil {
+		return false
+	}
+	return ias.Serial.Cmp(cert.SerialNumber) == 0 && bytes.Equal(ias.Issuer.FullBytes, cert.RawIssuer)
+}
+
+// octets returns the content of an OCTET STRING that may be constructed
+// of primitive chunks.
+func octets(v asn1.RawValue) ([]byte, error) {
+	if !v.IsCompound {
+		return v.Bytes, nil
+	}
+	var out []byte
+	for rest := v.Bytes; len(rest) > 0; {
+		var chunk asn1.RawValue
+		var err error
+		if rest, err = asn1.Unmarshal(rest, &chunk); err != nil {
+			return nil, formatErrorf("encrypted content: %v", err)
+		}
+		b, err := octets(chunk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// authAttrsAAD returns the additional authenticated data: the DER of the
+// authenticated attributes with a SET OF tag (RFC 5083 §2.2), or nothing.
+func authAttrsAAD(attrs asn1.RawValue) []byte {
+	if len(attrs.FullBytes) == 0 {
+		return nil
+	}
+	aad := append([]byte(nil), attrs.FullBytes...)
+	aad[0] = 0x31
+	return aad
+}
