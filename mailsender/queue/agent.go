@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -65,7 +66,8 @@ type Agent struct {
 	// Finished, if set, is called after an entry leaves the queue.
 	Finished func(e *Entry)
 
-	busy sync.Map // id -> struct{}: entries being delivered
+	busy  sync.Map // id -> struct{}: entries being delivered
+	sched schedule // next attempt times, so a scan reads only changed entries
 }
 
 func (a *Agent) logger() *slog.Logger {
@@ -159,24 +161,29 @@ func (a *Agent) dispatch(ctx context.Context, work chan<- string) {
 	}
 }
 
-// due lists the ids of entries whose next attempt time has come.
+// due lists the ids of entries whose next attempt time has come, in the
+// order they were queued.
 func (a *Agent) due() []string {
-	ids, err := a.Spool.IDs(false)
+	des, err := os.ReadDir(filepath.Join(a.Spool.dir, stateDir))
 	if err != nil {
 		a.logger().Error("queue: listing spool", "err", err)
 		return nil
 	}
 	now := a.Spool.now()
 	var due []string
-	for _, id := range ids {
+	for _, de := range des {
+		id, ok := strings.CutSuffix(de.Name(), ".json")
+		if !ok {
+			continue
+		}
 		if _, busy := a.busy.Load(id); busy {
 			continue
 		}
-		e, err := a.Spool.Load(id)
-		if err == nil && !e.Next.After(now) {
+		if next, ok := a.sched.next(a.Spool, id, de); ok && !next.After(now) {
 			due = append(due, id)
 		}
 	}
+	a.sched.prune(des)
 	return due
 }
 
@@ -257,8 +264,8 @@ var errUnchanged = errors.New("unchanged")
 func (a *Agent) attempt(ctx context.Context, id string) {
 	defer a.busy.Delete(id)
 	e, err := a.Spool.Load(id)
-	if err != nil {
-		return
+	if err != nil || e.Next.After(a.Spool.now()) {
+		return // finished, deleted or rescheduled since the scan
 	}
 	f, err := a.Spool.OpenMessage(id)
 	if err != nil {
