@@ -63,6 +63,10 @@ func startFaultSink(t testing.TB) *faultSink {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveFaultSink(t, ln)
+}
+
+func serveFaultSink(t testing.TB, ln net.Listener) *faultSink {
 	k := &faultSink{ln: ln, attempts: map[string]int{}, got: map[string]int{}}
 	k.wg.Add(1)
 	go func() {
