@@ -27,6 +27,7 @@ type CredentialError struct {
 	Reason string
 }
 
+// Error names the mechanism and the field, never its value.
 func (e *CredentialError) Error() string {
 	return fmt.Sprintf("saslmech: %s: %s %s", e.Mechanism, e.Field, e.Reason)
 }
@@ -40,6 +41,7 @@ type ProtocolError struct {
 	Reason string
 }
 
+// Error names the mechanism and what the server got wrong.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("saslmech: %s: %s", e.Mechanism, e.Reason)
 }

@@ -9,6 +9,15 @@ import (
 	"github.com/Azure/go-ntlmssp"
 )
 
+// BUG(mailwright): Cyrus SASL accepts an NTLMv2 response only when the
+// domain is empty or upper case, because it upper-cases the domain where
+// MS-NLMP does not; write "EXAMPLE\user" or "user@example" for Cyrus.
+
+// BUG(mailwright): go-ntlmssp takes the NTLMv2 timestamp from the clock and
+// the client challenge from crypto/rand and offers no way to inject them, so
+// the tests check NTLM's AUTHENTICATE message against MS-NLMP section 4.2.4
+// by verifying its NTProofStr under the published key, not byte for byte.
+
 // NewNTLM returns the NTLM mechanism (MS-NLMP, as Exchange and Office 365
 // relays use it for SMTP, MS-SMTPNTLM) with NTLMv2 responses only, built on
 // github.com/Azure/go-ntlmssp. The username may be "DOMAIN\user", sent with
@@ -17,10 +26,6 @@ import (
 // is answered with the NEGOTIATE message, the server's CHALLENGE message
 // with the AUTHENTICATE message. NTLM needs TLS, a loopback host, or
 // [Insecure.ChallengeResponse].
-//
-// BUG(mailwright): Cyrus SASL accepts an NTLMv2 response only when the
-// domain is empty or upper case, because it upper-cases the domain where
-// MS-NLMP does not; write "EXAMPLE\user" or "user@example" for Cyrus.
 func NewNTLM(username, password string) Mechanism {
 	return &ntlm{username: username, password: password}
 }
@@ -41,7 +46,7 @@ func (n *ntlm) check() error {
 	if user, _ := splitNTLMUser(n.username); user == "" {
 		return &CredentialError{Mechanism: "NTLM", Field: "username", Reason: "has an empty user part"}
 	}
-	return checkUTF8("NTLM", "password", n.password, true, "\x00")
+	return checkUTF8("NTLM", "password", n.password, true, nul)
 }
 
 // splitNTLMUser splits "DOMAIN\user" the way go-ntlmssp does.

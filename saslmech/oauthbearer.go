@@ -68,24 +68,31 @@ func (o *oauthBearer) Next(challenge []byte) ([]byte, error) {
 // oauthBearerMessage builds gs2-header ^A [host=..^A] [port=..^A]
 // auth=Bearer token ^A ^A (RFC 7628 section 3.1).
 func oauthBearerMessage(user, host string, port int, token string) []byte {
-	var b strings.Builder
-	b.WriteString("n,")
+	name := saslName(user)
+	b := make([]byte, 0, len("n,a=,\x01host=\x01port=65535\x01auth=Bearer \x01\x01")+
+		len(name)+len(host)+len(token))
+	b = append(b, "n,"...)
 	if user != "" {
-		b.WriteString("a=" + saslName(user))
+		b = append(append(b, "a="...), name...)
 	}
-	b.WriteString(",\x01")
+	b = append(b, ",\x01"...)
 	if host != "" {
-		b.WriteString("host=" + host + "\x01")
+		b = append(append(append(b, "host="...), host...), '\x01')
 	}
 	if port != 0 {
-		b.WriteString("port=" + strconv.Itoa(port) + "\x01")
+		b = append(strconv.AppendInt(append(b, "port="...), int64(port), 10), '\x01')
 	}
-	b.WriteString("auth=Bearer " + token + "\x01\x01")
-	return []byte(b.String())
+	b = append(append(b, "auth=Bearer "...), token...)
+	return append(b, "\x01\x01"...)
 }
 
 // saslName escapes "=" and "," as RFC 5802 section 5.1 and RFC 7628
 // require inside a gs2 header.
 func saslName(s string) string {
-	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
+	if !strings.ContainsAny(s, "=,") {
+		return s
+	}
+	return saslNameEscaper.Replace(s)
 }
+
+var saslNameEscaper = strings.NewReplacer("=", "=3D", ",", "=2C")

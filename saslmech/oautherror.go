@@ -34,6 +34,7 @@ type OAuthError struct {
 	Challenge []byte
 }
 
+// Error gives the mechanism and the decoded members.
 func (e *OAuthError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "saslmech: %s: token rejected", e.Mechanism)
@@ -68,9 +69,15 @@ func parseOAuthError(mech string, challenge []byte) *OAuthError {
 // jsonText returns a JSON string's value, or a number's text (some servers
 // send "status":401), and "" for anything else.
 func jsonText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
+	if len(raw) == 0 {
+		return ""
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		return ""
 	}
 	var n json.Number
 	if json.Unmarshal(raw, &n) == nil {

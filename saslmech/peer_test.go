@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/smtp"
 	"net/textproto"
 	"net/url"
 	"os"
@@ -23,9 +24,9 @@ import (
 )
 
 // The tests in this file run every mechanism against the real servers of
-// the peer tier (shared/peers: Postfix with Dovecot, Postfix with Cyrus
-// SASL, and the OAuth2 stub). They skip when a peer is not running and fail
-// when MAILPEERS=1 says it must be.
+// the peer tier that peers/postfix-start.sh starts: Postfix with Dovecot,
+// Postfix with Cyrus SASL, and the OAuth2 stub. They skip when a peer is
+// not running and fail when MAILPEERS=1 says it must be.
 
 func peerEnv(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -42,7 +43,7 @@ func peerAddr(t *testing.T, portVar, def string) string {
 		if os.Getenv("MAILPEERS") == "1" {
 			t.Fatalf("mail peer %s not running: %v", addr, err)
 		}
-		t.Skipf("mail peer %s not running (shared/peers/postfix-start.sh)", addr)
+		t.Skipf("mail peer %s not running (bash peers/postfix-start.sh)", addr)
 	}
 	c.Close()
 	return addr
@@ -308,5 +309,54 @@ func TestPeerCyrus(t *testing.T) {
 	p := dialPeer(t, addr, peerSTARTTLS)
 	if err := p.auth(NewNTLM(peerUser, "wrong")); err == nil {
 		t.Error("NTLM with a wrong password accepted")
+	}
+}
+
+// TestPeerNetSMTP runs the net/smtp adapter against Dovecot: SCRAM-SHA-256
+// and LOGIN succeed, and a refused token leaves the decoded status in Err
+// while net/smtp reports the 535 (CASE-14).
+func TestPeerNetSMTP(t *testing.T) {
+	addr := peerAddr(t, "PF_SUBMIT_PORT", "2587")
+	dial := func() *smtp.Client {
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if err := c.StartTLS(peerTLS(t)); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, m := range []Mechanism{NewSCRAMSHA256(peerUser, peerPass), NewLogin(peerUser, peerPass)} {
+		if err := dial().Auth(&NetSMTPAuth{Mechanism: m, Host: "127.0.0.1"}); err != nil {
+			t.Errorf("%s through net/smtp: %v", m.Name(), err)
+		}
+	}
+	a := &NetSMTPAuth{Mechanism: NewXOAUTH2(peerUser, "expired-token"), Host: "127.0.0.1"}
+	err := dial().Auth(a)
+	var oe *OAuthError
+	if err == nil || !strings.Contains(err.Error(), "535") || !errors.As(a.Err(), &oe) || oe.Status != "401" {
+		t.Errorf("refused token through net/smtp: %v, Err() = %v; want a 535 and status 401", err, a.Err())
+	}
+}
+
+// TestPeerGoSASLClient runs the go-sasl adapter, driven the way go-smtp
+// drives a sasl.Client, against Dovecot.
+func TestPeerGoSASLClient(t *testing.T) {
+	addr := peerAddr(t, "PF_SUBMIT_PORT", "2587")
+	for _, m := range []Mechanism{
+		NewSCRAMSHA1(peerUser, peerPass),
+		NewCRAMMD5(peerUser, peerPass),
+		NewPlain("", peerUser, peerPass),
+		NewOAuthBearer(peerUser, "", 587, peerEnv("TEST_TOKEN", "test-oauth-token")),
+	} {
+		p := dialPeer(t, addr, peerSTARTTLS)
+		c := &Client{Mechanism: m, Server: ServerInfo{Host: p.info.Host, TLS: p.info.TLS}}
+		if err := saslAuth(c, p.conv); err != nil {
+			t.Errorf("%s: %v", m.Name(), err)
+		} else if err := c.Finish(); err != nil {
+			t.Errorf("%s: Finish() = %v", m.Name(), err)
+		}
 	}
 }

@@ -29,7 +29,10 @@ func (p *plain) check() error {
 }
 
 func (p *plain) message() []byte {
-	return []byte(p.identity + "\x00" + p.username + "\x00" + p.password)
+	b := make([]byte, 0, len(p.identity)+len(p.username)+len(p.password)+2)
+	b = append(append(b, p.identity...), 0)
+	b = append(append(b, p.username...), 0)
+	return append(b, p.password...)
 }
 
 // Start returns the whole PLAIN message as the initial response.

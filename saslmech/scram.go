@@ -95,7 +95,8 @@ func (s *SCRAM) hash() crypto.Hash {
 func (s *SCRAM) prepared() (user, pass, authz string, err error) {
 	name := s.Name()
 	if s.Hash != 0 && s.Hash != crypto.SHA1 && s.Hash != crypto.SHA256 {
-		return "", "", "", &CredentialError{Mechanism: name, Field: "hash", Reason: "is not SHA-1 or SHA-256"}
+		return "", "", "", &CredentialError{Mechanism: name, Field: "hash",
+			Reason: "is not SHA-1 or SHA-256"}
 	}
 	if err := checkUTF8(name, "username", s.Username, true, controls); err != nil {
 		return "", "", "", err
@@ -110,7 +111,9 @@ func (s *SCRAM) prepared() (user, pass, authz string, err error) {
 		name, in string
 		out      *string
 	}{
-		{"username", s.Username, &user}, {"password", s.Password, &pass}, {"identity", s.Identity, &authz},
+		{"username", s.Username, &user},
+		{"password", s.Password, &pass},
+		{"identity", s.Identity, &authz},
 	}
 	for _, f := range fields {
 		if *f.out, err = saslprep(f.in); err != nil {

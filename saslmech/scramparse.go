@@ -47,7 +47,7 @@ func parseServerFirst(msg string) (serverFirst, error) {
 	if !validNonce(sf.nonce) {
 		return sf, errors.New("nonce is not printable ASCII")
 	}
-	if sf.salt, err = base64.StdEncoding.Strict().DecodeString(salt); err != nil || len(sf.salt) == 0 {
+	if sf.salt, err = decodeBase64(salt); err != nil || len(sf.salt) == 0 {
 		return sf, errors.New("salt is not base64")
 	}
 	if sf.iter, err = strconv.Atoi(iter); err != nil || sf.iter <= 0 || iter[0] == '+' {
@@ -70,6 +70,7 @@ type ServerError struct {
 	Value string
 }
 
+// Error gives the SCRAM server's error value.
 func (e *ServerError) Error() string {
 	return fmt.Sprintf("saslmech: %s: server error %q", e.Mechanism, e.Value)
 }
@@ -90,9 +91,19 @@ func parseServerFinal(msg string) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("no verifier")
 	}
-	sig, err := base64.StdEncoding.Strict().DecodeString(v)
+	sig, err := decodeBase64(v)
 	if err != nil || len(sig) == 0 {
 		return nil, errors.New("verifier is not base64")
 	}
 	return sig, nil
+}
+
+// decodeBase64 decodes the base64 of RFC 5802's grammar strictly. Go's
+// decoder skips CR and LF even in strict mode; the grammar has no room for
+// them, so they are refused here.
+func decodeBase64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("line break in base64")
+	}
+	return base64.StdEncoding.Strict().DecodeString(s)
 }

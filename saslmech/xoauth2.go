@@ -29,7 +29,10 @@ func (x *xoauth2) check() error {
 }
 
 func (x *xoauth2) message() []byte {
-	return []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01")
+	b := make([]byte, 0, len("user=\x01auth=Bearer \x01\x01")+len(x.user)+len(x.token))
+	b = append(append(b, "user="...), x.user...)
+	b = append(append(b, "\x01auth=Bearer "...), x.token...)
+	return append(b, "\x01\x01"...)
 }
 
 // Start returns the XOAUTH2 string as the initial response.
@@ -72,5 +75,5 @@ func (t *tokenState) next(mech string, ch []byte, msg func() []byte, dummy []byt
 // checkToken refuses a token that cannot follow "Bearer " on one line:
 // empty, or holding a space, ^A or another control byte.
 func checkToken(mech, token string) error {
-	return checkField(mech, "token", token, true, controls+" ")
+	return checkField(mech, "token", token, true, tokenBytes)
 }

@@ -27,13 +27,18 @@ require (
 	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )
 
-replace (
-	github.com/mailwright/mailwright/dkim => ../../dkim
-	github.com/mailwright/mailwright/mailsender => ..
-	github.com/mailwright/mailwright/mime => ../../mime
-	github.com/mailwright/mailwright/oauthgmail => ../../oauthgmail
-	github.com/mailwright/mailwright/saslmech => ../../saslmech
-	github.com/mailwright/mailwright/smime => ../../smime
-	github.com/mailwright/mailwright/smtpclient => ../../smtpclient
-	github.com/mailwright/mailwright/tlsprofile => ../../tlsprofile
-)
+replace github.com/mailwright/mailwright/mailsender => ..
+
+replace github.com/mailwright/mailwright/saslmech => ../../saslmech
+
+replace github.com/mailwright/mailwright/smtpclient => ../../smtpclient
+
+replace github.com/mailwright/mailwright/tlsprofile => ../../tlsprofile
+
+replace github.com/mailwright/mailwright/mime => ../../mime
+
+replace github.com/mailwright/mailwright/dkim => ../../dkim
+
+replace github.com/mailwright/mailwright/smime => ../../smime
+
+replace github.com/mailwright/mailwright/oauthgmail => ../../oauthgmail

@@ -3,8 +3,10 @@ module github.com/mailwright/mailwright/tools/bench
 go 1.26.0
 
 require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/mailwright/mailwright/mailsender v0.0.0
 	github.com/mailwright/mailwright/mime v0.0.0
+	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/smtpclient v0.0.0
 	github.com/mailwright/mailwright/tlsprofile v0.0.0
 	github.com/wneessen/go-mail v0.8.1
@@ -12,7 +14,6 @@ require (
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
-	github.com/mailwright/mailwright/saslmech v0.0.0 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.63.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
