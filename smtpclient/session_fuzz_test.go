@@ -23,10 +23,12 @@ type scriptConn struct {
 	wrote bytes.Buffer
 }
 
-func (c *scriptConn) Read(p []byte) (int, error)        { return c.r.Read(p) }
-func (c *scriptConn) Write(p []byte) (int, error)       { return c.wrote.Write(p) }
-func (c *scriptConn) Close() error                      { return nil }
-func (c *scriptConn) LocalAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000} }
+func (c *scriptConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
+func (c *scriptConn) Write(p []byte) (int, error) { return c.wrote.Write(p) }
+func (c *scriptConn) Close() error                { return nil }
+func (c *scriptConn) LocalAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+}
 func (c *scriptConn) RemoteAddr() net.Addr              { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 25} }
 func (c *scriptConn) SetDeadline(t time.Time) error     { return nil }
 func (c *scriptConn) SetReadDeadline(t time.Time) error { return nil }
