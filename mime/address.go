@@ -79,8 +79,10 @@ func phraseTokens(name string) []token {
 	return []token{{s: quoteString(name)}}
 }
 
-// isAtomPhrase reports whether name is atoms (RFC 5322 §3.2.3, with "."
-// allowed as obs-phrase permits) separated by single spaces.
+// isAtomPhrase reports whether name is atoms (RFC 5322 §3.2.3) separated
+// by single spaces. A "." makes it false: a phrase with a bare "." is
+// obs-phrase (§4.1), which readers accept but writers must not generate,
+// so "John Q. Public" is written quoted.
 func isAtomPhrase(name string) bool {
 	if name == "" {
 		return false
@@ -90,7 +92,7 @@ func isAtomPhrase(name string) bool {
 			return false
 		}
 		for i := 0; i < len(w); i++ {
-			if !isAtext(w[i]) && w[i] != '.' {
+			if !isAtext(w[i]) {
 				return false
 			}
 		}

@@ -139,6 +139,9 @@ func TestAddressString(t *testing.T) {
 		{Address{"Jörg", "j@bücher.example"}, "=?UTF-8?B?SsO2cmc=?= <j@xn--bcher-kva.example>"},
 		{Address{"=?UTF-8?Q?x?=", "a@example.com"}, "=?UTF-8?B?PT9VVEYtOD9RP3g/PQ==?= <a@example.com>"},
 		{Address{Addr: "john doe@example.com"}, `"john doe"@example.com`},
+		// A bare "." is obs-phrase, which must not be generated (RFC 5322
+		// §4; Python's email package reports it as a defect).
+		{Address{"John Q. Public", "jqp@example.com"}, `"John Q. Public" <jqp@example.com>`},
 	}
 	for _, tt := range tests {
 		got := tt.a.String()

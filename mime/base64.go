@@ -50,9 +50,6 @@ func (w *Base64Writer) Write(p []byte) (int, error) {
 	for len(p) >= b64LineIn {
 		w.line(p[:b64LineIn])
 		p = p[b64LineIn:]
-		if len(w.out) == cap(w.out) {
-			w.flush()
-		}
 	}
 	w.n = copy(w.in[:], p)
 	if w.err != nil {
@@ -61,8 +58,12 @@ func (w *Base64Writer) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// line encodes up to 57 octets as one output line.
+// line encodes up to 57 octets as one output line, writing the buffered
+// lines through first when there is no room left for it.
 func (w *Base64Writer) line(p []byte) {
+	if len(w.out)+78 > cap(w.out) {
+		w.flush()
+	}
 	n := len(w.out)
 	enc := base64.StdEncoding.EncodedLen(len(p))
 	w.out = w.out[:n+enc+2]

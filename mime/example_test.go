@@ -123,3 +123,13 @@ func ExampleQPWriter() {
 	// Output:
 	// "Gr=C3=BC=C3=9Fe =3D greetings=20\r\n=2Eend"
 }
+
+func ExampleBase64Writer() {
+	var b bytes.Buffer
+	w := mime.NewBase64Writer(&b)
+	io.WriteString(w, strings.Repeat("mailwright ", 6))
+	w.Close()
+	fmt.Printf("%q\n", b.String())
+	// Output:
+	// "bWFpbHdyaWdodCBtYWlsd3JpZ2h0IG1haWx3cmlnaHQgbWFpbHdyaWdodCBtYWlsd3JpZ2h0IG1h\r\naWx3cmlnaHQg\r\n"
+}

@@ -8,9 +8,10 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
-// TestRejectBeforeWriting covers SEC-17 to SEC-21 and SEC-23: each bad
+// TestRejectBeforeWriting covers SEC-17 to SEC-24 and SEC-29: each bad
 // message gives an *Error naming the field, and not one byte is written.
 func TestRejectBeforeWriting(t *testing.T) {
 	tests := []struct {
@@ -68,6 +69,23 @@ func TestRejectBeforeWriting(t *testing.T) {
 		{"attachment bad type", func(m *Message) {
 			m.Attachments = []Attachment{{ContentType: "text/plain;\r\n x", Data: []byte("x")}}
 		}, "Attachments[0].ContentType"},
+		// The same kinds of injection through every other field that
+		// reaches the header.
+		{"SEC-19 Cc display name", func(m *Message) { m.Cc = []Address{{"C\rD", "c@example.org"}} }, "Cc[0]"},
+		{"SEC-19 Reply-To addr", func(m *Message) {
+			m.ReplyTo = []Address{{Addr: "r@example.org>\r\nBcc: x@example.org"}}
+		}, "ReplyTo[0]"},
+		{"SEC-19 Bcc addr", func(m *Message) { m.Bcc = []Address{{Addr: "b@example.org\n"}} }, "Bcc[0]"},
+		{"SEC-18 Message-ID CRLF", func(m *Message) { m.MessageID = "a@example.org>\r\nBcc: x" }, "MessageID"},
+		{"SEC-20 Content-ID CRLF", func(m *Message) {
+			m.Inline = []Attachment{{ContentID: "a@b>\r\nBcc: x", Data: []byte("x")}}
+		}, "Inline[0].ContentID"},
+		{"SEC-18 alternative type LF", func(m *Message) {
+			m.Alternatives = []Attachment{{ContentType: "text/calendar; method=REQUEST\nBcc: x", Data: []byte("x")}}
+		}, "Alternatives[0].ContentType"},
+		{"SEC-18 filename NUL", func(m *Message) {
+			m.Attachments = []Attachment{{Filename: "a\x00.txt", Data: []byte("x")}}
+		}, "Attachments[0].Filename"},
 		{"inline without Content-ID", func(m *Message) {
 			m.Inline = []Attachment{{Filename: "a.png", Data: []byte("x")}}
 		}, "Inline[0].ContentID"},
@@ -337,5 +355,33 @@ func TestSignedShape(t *testing.T) {
 	}
 	if want := 900 / 57; b64 != want {
 		t.Errorf("%d full base64 lines of 76, want %d", b64, want)
+	}
+}
+
+// TestDateAndMessageID checks the generated Date (RFC 5322 §3.3, from the
+// injected clock) and Message-ID (unique, on the From domain as an
+// A-label) and that the first write stores both in the Message.
+func TestDateAndMessageID(t *testing.T) {
+	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.FixedZone("", -(7*3600+30*60)))
+	seen := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		m := baseMessage()
+		m.Date, m.Rand, m.Now = time.Time{}, nil, func() time.Time { return now }
+		m.From.Addr = "alice@bücher.example"
+		msg, _ := parseMessage(t, write(t, m))
+		if got := msg.Header.Get("Date"); got != "Tue, 03 Feb 2026 04:05:06 -0730" {
+			t.Fatalf("Date %q", got)
+		}
+		if d, err := msg.Header.Date(); err != nil || !d.Equal(now) || !m.Date.Equal(now) {
+			t.Fatalf("Date reads as %v, %v; stored %v", d, err, m.Date)
+		}
+		id := msg.Header.Get("Message-ID")
+		if !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@xn--bcher-kva.example>") || seen[id] {
+			t.Fatalf("Message-ID %q: not on the From domain, or repeated", id)
+		}
+		if m.MessageID != strings.Trim(id, "<>") {
+			t.Fatalf("stored MessageID %q, wrote %q", m.MessageID, id)
+		}
+		seen[id] = true
 	}
 }

@@ -122,11 +122,18 @@ func (w *QPWriter) encode(p []byte) int {
 		// room for the escapes of its whole character, so that no soft
 		// break splits it.
 		for {
-			if col+int(qpReserve[c]) > qpMaxLine-1 {
+			r := int(qpReserve[c])
+			if col+r > qpMaxLine-1 {
 				n, col = qpSoftBreak(out, n)
 			}
 			binary.LittleEndian.PutUint32(out[n:], qpEscapes[c])
 			n, col, i = n+3, col+3, i+1
+			// The rest of the character: the lead octet reserved room
+			// for its continuation octets.
+			for r -= 3; r > 0 && i < len(p) && p[i]&0xC0 == 0x80; r -= 3 {
+				binary.LittleEndian.PutUint32(out[n:], qpEscapes[p[i]])
+				n, col, i = n+3, col+3, i+1
+			}
 			if i == len(p) || n >= qpFlushAt {
 				break
 			}
@@ -144,10 +151,10 @@ func (w *QPWriter) encode(p []byte) int {
 // eight octets at a time while it can. out has eight octets of slack
 // past limit.
 func qpCopyLiteral(out, p []byte, limit int) int {
-	j := 0
-	for j < limit && j+8 <= len(p) {
-		x := binary.LittleEndian.Uint64(p[j:])
-		binary.LittleEndian.PutUint64(out[j:], x)
+	j, lastWord := 0, min(limit-1, len(p)-8)
+	for j <= lastWord {
+		x := binary.LittleEndian.Uint64(p[j : j+8])
+		binary.LittleEndian.PutUint64(out[j:j+8], x)
 		if m := qpNotLiteral(x); m != 0 {
 			return min(j+bits.TrailingZeros64(m)>>3, limit)
 		}

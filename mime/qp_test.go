@@ -217,6 +217,9 @@ func TestQPRandom(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		var b strings.Builder
 		n := r.IntN(300)
+		if i%100 == 0 {
+			n = 5000 + r.IntN(15000) // crosses the writer's buffer flushes
+		}
 		for b.Len() < n {
 			b.WriteString(alphabet[r.IntN(len(alphabet))])
 		}

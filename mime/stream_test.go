@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // genReader yields n octets, repeating a 64 KiB random block, without
@@ -132,6 +133,31 @@ func TestRoundTripRandom(t *testing.T) {
 		if leaves[0].Body != canonicalText(m.Text) || leaves[1].Body != canonicalText(html) ||
 			leaves[2].Body != string(data) {
 			t.Fatalf("message %d (%q) does not decode back", i, m.TransferEncoding)
+		}
+	}
+}
+
+// TestSmallReads feeds every body and attachment one octet per Read, as
+// a slow network reader may: the encoders' buffers fill and drain across
+// many small writes, and the message still decodes to its input.
+func TestSmallReads(t *testing.T) {
+	data := make([]byte, 20000)
+	rand.NewChaCha8([32]byte{9}).Read(data)
+	for _, enc := range []string{"", "quoted-printable", "base64", "7bit", "8bit"} {
+		text := strings.Repeat("Grüße, a line of text = with \t tabs.\n.dot\r\nFrom x\rend ", 300)
+		if enc == "7bit" || enc == "8bit" {
+			text = strings.NewReplacer("ü", "u", "ß", "ss").Replace(text)
+		}
+		m := baseMessage()
+		m.Text = ""
+		m.TransferEncoding = enc
+		m.TextReader = iotest.OneByteReader(strings.NewReader(text))
+		m.HTMLReader = iotest.HalfReader(strings.NewReader("<p>" + text + "</p>"))
+		m.Attachments = []Attachment{{Filename: "a.bin", Reader: iotest.OneByteReader(bytes.NewReader(data))}}
+		_, leaves := parseMessage(t, write(t, m))
+		if len(leaves) != 3 || leaves[0].Body != canonicalText(text) ||
+			leaves[1].Body != canonicalText("<p>"+text+"</p>") || leaves[2].Body != string(data) {
+			t.Errorf("%q: message read one octet at a time does not decode back", enc)
 		}
 	}
 }

@@ -252,6 +252,14 @@ func checkAttachment(field string, a Attachment, inline bool) error {
 		if hasControl(a.ContentType) {
 			return fieldErr(field+".ContentType", "control character")
 		}
+		// An attachment is written in base64, which RFC 2046 §5.1 and
+		// §5.2.1 forbid for multipart and message types.
+		// TODO(#5): write message/rfc822 attachments (forwarded mail)
+		// as 7bit or 8bit after checking their lines.
+		if mt, _, _ := stdmime.ParseMediaType(a.ContentType); strings.HasPrefix(mt, "multipart/") ||
+			strings.HasPrefix(mt, "message/") {
+			return fieldErr(field+".ContentType", "multipart and message types cannot be attachments")
+		}
 	}
 	if inline && a.ContentID == "" {
 		return fieldErr(field+".ContentID", "missing for an inline part")

@@ -3,8 +3,11 @@ module github.com/mailwright/mailwright/tools/bench
 go 1.26.0
 
 require (
+	github.com/emersion/go-msgauth v0.7.0
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.26.0
+	github.com/mailwright/mailwright/dkim v0.0.0
+	github.com/mailwright/mailwright/mailsender v0.0.0-00010101000000-000000000000
 	github.com/mailwright/mailwright/mime v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/smtpclient v0.0.0
