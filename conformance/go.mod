@@ -3,16 +3,18 @@ module github.com/mailwright/mailwright/conformance
 go 1.26.0
 
 require (
+	github.com/mailwright/mailwright/dkim v0.0.0
 	github.com/mailwright/mailwright/mailsender v0.0.0
+	github.com/mailwright/mailwright/saslmech v0.0.0
+	github.com/mailwright/mailwright/smime v0.0.0-00010101000000-000000000000
 	github.com/mailwright/mailwright/smtpclient v0.0.0
+	github.com/mailwright/mailwright/tlsprofile v0.0.0
 )
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
-	github.com/mailwright/mailwright/dkim v0.0.0 // indirect
 	github.com/mailwright/mailwright/mime v0.0.0 // indirect
-	github.com/mailwright/mailwright/saslmech v0.0.0 // indirect
-	github.com/mailwright/mailwright/tlsprofile v0.0.0 // indirect
+	github.com/smallstep/pkcs7 v0.2.3 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.63.0 // indirect
 	golang.org/x/text v0.44.0 // indirect

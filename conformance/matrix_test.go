@@ -44,10 +44,9 @@ import (
 	"github.com/mailwright/mailwright/tlsprofile"
 )
 
-var (
-	cyrusPort = env("PF_CYRUS_PORT", "2526")
-	testToken = env("TEST_TOKEN", "test-oauth-token")
-)
+// cyrusPort is Postfix with Cyrus SASL (NTLM); testToken, the bearer token
+// the OAuth stub accepts, is declared with the other peer tier settings.
+var cyrusPort = env("PF_CYRUS_PORT", "2526")
 
 // matrixMu serialises writes to MATRIX_OUT.
 var matrixMu sync.Mutex

@@ -116,29 +116,70 @@ func delivered(t *testing.T, mailbox, marker string) []byte {
 	return nil
 }
 
-// verifyDKIM checks every DKIM signature of msg with dkimpy, the TXT record
-// read from txtFile instead of DNS.
+// verifyDKIM checks the DKIM signatures of msg with two verifiers nobody
+// here wrote, Debian's python3-dkim (peers/dkim-verify.py) and OpenDKIM's
+// test mode, the key read from txtFile (selector "sel") instead of DNS.
+// Both must accept it.
 func verifyDKIM(t *testing.T, msg []byte, txtFile string) {
 	t.Helper()
-	script := "../peers/dkim-verify.py"
-	args := []string{script, "--txt-file", txtFile}
-	if _, err := os.Stat(script); err != nil {
-		args = []string{"-c", inlineVerify, txtFile}
+	if out, err := dkimpy(msg, txtFile); err != nil {
+		t.Fatalf("python3-dkim rejects the message: %v\n%s", err, out)
 	}
-	cmd := exec.Command("/usr/bin/python3", args...)
-	cmd.Stdin = bytes.NewReader(msg)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("python3-dkim rejects the delivered message: %v\n%s", err, out)
+	if pass, out := openDKIM(t, msg, txtFile); !pass {
+		t.Fatalf("OpenDKIM rejects the message:\n%s", out)
 	}
 }
 
-// inlineVerify is the dkimpy check used when peers/dkim-verify.py is absent.
-const inlineVerify = `import sys, dkim
-txt = open(sys.argv[1], "rb").read().strip()
-ok = dkim.verify(sys.stdin.buffer.read(), dnsfunc=lambda name, timeout=5: txt)
-print("pass" if ok else "FAIL")
-sys.exit(0 if ok else 1)`
+// rejectDKIM is verifyDKIM for a message that must fail both verifiers:
+// it shows that they really check.
+func rejectDKIM(t *testing.T, msg []byte, txtFile string) {
+	t.Helper()
+	if out, err := dkimpy(msg, txtFile); err == nil {
+		t.Fatalf("python3-dkim accepts a changed message:\n%s", out)
+	}
+	if pass, out := openDKIM(t, msg, txtFile); pass {
+		t.Fatalf("OpenDKIM accepts a changed message:\n%s", out)
+	}
+}
+
+func dkimpy(msg []byte, txtFile string) ([]byte, error) {
+	cmd := exec.Command("/usr/bin/python3", "../peers/dkim-verify.py", "--txt-file", txtFile)
+	cmd.Stdin = bytes.NewReader(msg)
+	return cmd.CombinedOutput()
+}
+
+// openDKIM runs "opendkim -t" on msg. It exits 0 whatever the result, so
+// the verdict is read from the Authentication-Results header it prints at
+// -vvv: pass is true only for "dkim=pass".
+func openDKIM(t *testing.T, msg []byte, txtFile string) (pass bool, out []byte) {
+	t.Helper()
+	bin, err := exec.LookPath("opendkim")
+	if err != nil {
+		bin = "/usr/sbin/opendkim"
+	}
+	dir := t.TempDir()
+	txt, err := os.ReadFile(txtFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(dir, "keys.txt")
+	conf := filepath.Join(dir, "opendkim.conf")
+	file := filepath.Join(dir, "msg.eml")
+	for name, data := range map[string]string{
+		keys: "sel._domainkey.example.test " + strings.TrimSpace(string(txt)) + "\n",
+		conf: "Mode v\nTestPublicKeys " + keys + "\nSyslog no\n",
+		file: string(msg),
+	} {
+		if err := os.WriteFile(name, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err = exec.Command(bin, "-x", conf, "-vvv", "-t", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("opendkim (bash peers/install.sh dkim): %v\n%s", err, out)
+	}
+	return bytes.Contains(out, []byte("dkim=pass")), out
+}
 
 // fixedRand returns a deterministic random stream for Message-IDs and MIME
 // boundaries.
@@ -211,6 +252,10 @@ func TestPeerTierSend(t *testing.T) {
 					}
 					verifyDKIM(t, got, txtFile)
 				}
+				// The same copy with one body byte changed must fail.
+				changed := bytes.Replace(delivered(t, "alice", id), []byte("Hello from"),
+					[]byte("Hallo from"), 1)
+				rejectDKIM(t, changed, txtFile)
 			})
 		}
 	}

@@ -4,6 +4,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"os/exec"
@@ -82,6 +83,14 @@ func TestPeerTierCLI(t *testing.T) {
 	if err := os.WriteFile(body, []byte("Hello from the CLI.\n.leading dot\nGrüße\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	html := filepath.Join(dir, "body.html")
+	attachment := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(html, []byte("<p>Hello from the <b>CLI</b>.</p>\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(attachment, []byte("attached by mailwright send\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, port := range []struct {
 		name, port, mode string
 	}{{"starttls", submitPort, "--tls"}, {"implicit", smtpsPort, "--ssl"}} {
@@ -94,6 +103,7 @@ func TestPeerTierCLI(t *testing.T) {
 					"--host", "127.0.0.1", "--port", port.port, port.mode, "--ca-file", caFile(),
 					"--user", testUser, "--auth", mech, "--from", "CLI <user@example.test>",
 					"--to", "carol@example.test", "--subject", subject, "--body-file", body,
+					"--html-file", html, "--attach", attachment,
 					"--dkim-key", keyFile, "--dkim-domain", "example.test", "--dkim-selector", "sel",
 					"--dkim-canon", "simple/simple", "--transcript", transcript)
 				if code != 0 {
@@ -106,12 +116,22 @@ func TestPeerTierCLI(t *testing.T) {
 				}
 				got := delivered(t, "carol", subject)
 				verifyDKIM(t, got, txtFile)
+				// The file is attached byte for byte (LF kept), base64 encoded.
+				attached := base64.StdEncoding.EncodeToString([]byte("attached by mailwright send\n"))
+				for _, part := range []string{"Content-Type: text/html", "<b>CLI</b>",
+					`filename="notes.txt"`, attached} {
+					if !bytes.Contains(got, []byte(part)) {
+						t.Errorf("delivered message lacks %q", part)
+					}
+				}
 				tr, err := os.ReadFile(transcript)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !bytes.Contains(tr, []byte("C: AUTH "+mech)) || bytes.Contains(tr, []byte(testPass)) {
-					t.Errorf("transcript lacks AUTH %s or shows the password:\n%s", mech, tr)
+				b64 := base64.StdEncoding.EncodeToString([]byte(testPass))
+				if !bytes.Contains(tr, []byte("C: AUTH "+mech)) || !bytes.Contains(tr, []byte("<redacted>")) ||
+					bytes.Contains(tr, []byte(testPass)) || bytes.Contains(tr, []byte(b64)) {
+					t.Errorf("transcript lacks AUTH %s and <redacted>, or shows the password:\n%s", mech, tr)
 				}
 			})
 		}

@@ -8,6 +8,7 @@ import (
 	_ "crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -269,4 +270,64 @@ func FuzzBodyCanon(f *testing.F) {
 			t.Fatalf("relaxed not idempotent: %q then %q", once, twice)
 		}
 	})
+}
+
+// naivePair is findSpacePair written plainly.
+func naivePair(p []byte) int {
+	for i, b := range p {
+		if b == ' ' && i+1 < len(p) && p[i+1] <= ' ' {
+			return i
+		}
+	}
+	return -1
+}
+
+// FuzzFindSpacePair checks the eight-octets-at-a-time search against
+// naivePair.
+func FuzzFindSpacePair(f *testing.F) {
+	f.Add([]byte("abcdefgh ijklmnop  q"))
+	f.Add([]byte("abcdefg \x01ijklmno\tp"))
+	f.Add([]byte("\x80\xff \x7f \x20\x21 x\r\n"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		for k := 0; k < len(p) && k < 9; k++ {
+			if got, want := findSpacePair(p[k:]), naivePair(p[k:]); got != want {
+				t.Fatalf("findSpacePair(%q) = %d, want %d", p[k:], got, want)
+			}
+		}
+	})
+}
+
+// TestBodyRandomLong compares long random bodies, written in pieces of
+// several sizes, with the reference: runs of clean lines, tabs, space runs
+// and bare line ends spread over search windows and write boundaries.
+func TestBodyRandomLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 40; n++ {
+		var b strings.Builder
+		for b.Len() < 20000+r.IntN(50000) {
+			switch x := r.IntN(100); {
+			case x < 60:
+				b.WriteString("word")
+			case x < 80:
+				b.WriteByte(' ')
+			case x < 90:
+				b.WriteString("\r\n")
+			case x < 93:
+				b.WriteByte('\t')
+			case x < 95+n%5:
+				b.WriteByte("\r\n \x01"[r.IntN(4)])
+			default:
+				b.WriteString(strings.Repeat("clean line of text\r\n", r.IntN(400)))
+			}
+		}
+		body := b.String()
+		for _, c := range []Canonicalization{Simple, Relaxed} {
+			want := refBody(c, body)
+			for _, k := range []int{0, 1000, 4093, 32 << 10} {
+				if got := canonBody(c, body, k); got != want {
+					t.Fatalf("body %d, %s, pieces of %d: canonical forms differ", n, c, k)
+				}
+			}
+		}
+	}
 }

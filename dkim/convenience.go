@@ -3,7 +3,6 @@
 package dkim
 
 import (
-	"bytes"
 	"io"
 )
 
@@ -12,9 +11,10 @@ import (
 //
 // Memory: when r is an io.Seeker that can seek (a regular file, a
 // *bytes.Reader), Sign reads it twice, first to hash and then to copy, and
-// keeps only the header block. Otherwise it keeps the whole normalized
-// message in memory. For a large message from a pipe, use a Signer and a
-// file of your own instead.
+// keeps only the header block. Otherwise it keeps a copy of the normalized
+// message until the signature is made: in memory up to 1 MiB, beyond that
+// in a temporary file (os.CreateTemp), removed before Sign returns. Nothing
+// is written to w unless the message was signed.
 func Sign(w io.Writer, r io.Reader, o *SignOptions) error {
 	s, err := NewSigner(o)
 	if err != nil {
@@ -25,19 +25,22 @@ func Sign(w io.Writer, r io.Reader, o *SignOptions) error {
 			return signTwice(w, r, rs, pos, s)
 		}
 	}
-	var buf bytes.Buffer
-	cw := NewCRLFWriter(&buf)
+	sp := &spool{}
+	defer sp.Close()
+	cw := NewCRLFWriter(sp)
 	if _, err := io.Copy(io.MultiWriter(s, cw), r); err != nil {
 		return err
 	}
-	cw.Close()
+	if err := cw.Close(); err != nil {
+		return err
+	}
 	if err := s.Close(); err != nil {
 		return err
 	}
 	if _, err := io.WriteString(w, s.Signature()); err != nil {
 		return err
 	}
-	_, err = buf.WriteTo(w)
+	_, err = sp.WriteTo(w)
 	return err
 }
 

@@ -3,6 +3,7 @@
 package dkim_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -89,4 +90,33 @@ func ExampleFlags() {
 	flags := dkim.Flags(1 | 2) // SendCertified's "leave out Date and Message-ID"
 	fmt.Println(flags&dkim.ExcludeDate != 0, flags&dkim.ExcludeMessageID != 0, flags&dkim.ExcludeFeedbackID != 0)
 	// Output: true true false
+}
+
+// Verify checks each signature of a message; here the RFC 8463 Appendix
+// A.3 message, with its two signatures, against the A.2 records kept in a
+// local table instead of DNS.
+func ExampleVerify() {
+	records := dkim.TXTRecords{
+		"brisbane._domainkey.football.example.com": "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+	}
+	signed := "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n" +
+		" d=football.example.com; i=@football.example.com;\r\n" +
+		" q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n" +
+		" subject : date : message-id : from : subject : date;\r\n" +
+		" bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n" +
+		" b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus\r\n" +
+		" Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==\r\n" + message
+	for _, msg := range []string{signed, strings.Replace(signed, "lost", "won", 1)} {
+		results, err := dkim.Verify(context.Background(), strings.NewReader(msg),
+			&dkim.VerifyOptions{Resolver: records})
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, r := range results {
+			fmt.Println(r.Domain, r.Algorithm, r.Err)
+		}
+	}
+	// Output:
+	// football.example.com ed25519-sha256 <nil>
+	// football.example.com ed25519-sha256 dkim: body hash mismatch
 }

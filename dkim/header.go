@@ -5,6 +5,7 @@ package dkim
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -12,6 +13,32 @@ import (
 const maxHeaderBytes = 1 << 20
 
 var errHeaderTooLong = errors.New("dkim: header block longer than 1 MiB")
+
+// maxLineOctets is the longest line RFC 5322 section 2.1.1 allows, CRLF
+// not counted.
+const maxLineOctets = 998
+
+// ErrLineTooLong is returned (wrapped) by Signer.Close for a header line
+// longer than 998 octets: a relay would have to fold it, which breaks the
+// signature. Fold the field at its whitespace before signing.
+var ErrLineTooLong = errors.New("dkim: header line longer than 998 octets (RFC 5322 section 2.1.1)")
+
+// checkLineLengths fails when a physical line of a field is too long.
+func checkLineLengths(fields []field) error {
+	for _, f := range fields {
+		for rest := f.raw; len(rest) > 0; {
+			n := bytes.IndexByte(rest, '\n')
+			if n < 0 {
+				n = len(rest)
+			}
+			if len(bytes.TrimSuffix(rest[:n], []byte("\r"))) > maxLineOctets {
+				return fmt.Errorf("%w: %s field", ErrLineTooLong, f.name)
+			}
+			rest = rest[min(n+1, len(rest)):]
+		}
+	}
+	return nil
+}
 
 // field is one header field as it appears in the message, CRLF included.
 type field struct {
@@ -98,13 +125,24 @@ func parseFields(b []byte) ([]field, error) {
 			return nil, errors.New("dkim: header line without a colon: " + quoteShort(raw))
 		}
 		name := strings.TrimRight(string(raw[:colon]), " \t")
-		if name == "" || strings.ContainsAny(name, " \t\r\n") {
+		if !validFieldName(name) {
 			return nil, errors.New("dkim: malformed header field name: " + quoteShort(raw))
 		}
-		fs = append(fs, field{raw: raw, name: name, key: strings.ToLower(name)})
+		fs = append(fs, field{raw: raw, name: name, key: string(appendLower(nil, []byte(name)))})
 		b = b[end:]
 	}
 	return fs, nil
+}
+
+// validFieldName checks that a field name is one or more printable ASCII
+// characters other than the colon (RFC 5322 section 2.2, ftext).
+func validFieldName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] < 33 || name[i] > 126 {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // fieldEnd returns the length of the first field in b: up to and including

@@ -94,9 +94,9 @@ type SignOptions struct {
 	// Selector is the s= tag: the key is published at
 	// Selector._domainkey.Domain.
 	Selector string
-	// Signer is the private key: an *rsa.PrivateKey, an
-	// ed25519.PrivateKey, or any crypto.Signer whose public key is one of
-	// those (see LoadKey and LoadPKCS12).
+	// Signer is the private key: an *rsa.PrivateKey of at least 1024 bits
+	// (2048 is usual), an ed25519.PrivateKey, or any crypto.Signer whose
+	// public key is one of those (see LoadKey and LoadPKCS12).
 	Signer crypto.Signer
 
 	// Algorithm is the a= tag. The zero value picks rsa-sha256 for an RSA

@@ -41,6 +41,9 @@ type signature struct {
 	field  string
 }
 
+// minRSABits is the shortest RSA key RFC 8301 lets verifiers accept.
+const minRSABits = 1024
+
 // NewSigner returns a Signer for one signature.
 func NewSigner(o *SignOptions) (*Signer, error) {
 	return NewMultiSigner(o)
@@ -101,6 +104,10 @@ func newSignature(o *SignOptions) (*signature, error) {
 	var err error
 	if sig.alg, sig.hash, err = pickAlgorithm(o.Algorithm, o.Signer.Public()); err != nil {
 		return nil, err
+	}
+	if k, ok := o.Signer.Public().(*rsa.PublicKey); ok && k.N.BitLen() < minRSABits {
+		return nil, fmt.Errorf("dkim: RSA key of %d bits is too short: verifiers fail keys under "+
+			"1024 bits (RFC 8301 section 3.2); use 2048", k.N.BitLen())
 	}
 	for _, c := range []*Canonicalization{&sig.hc, &sig.bc} {
 		switch *c {
@@ -219,9 +226,13 @@ func (s *Signer) Signatures() []string {
 	return out
 }
 
-// sign checks the From domain, then builds, hashes and signs the field.
+// sign checks the From domain and the line lengths, then builds, hashes
+// and signs the field.
 func (sig *signature) sign(fields []field) error {
 	if err := checkFrom(fields, sig.o.Domain); err != nil {
+		return err
+	}
+	if err := checkLineLengths(fields); err != nil {
 		return err
 	}
 	keys := sig.headerKeys(fields)

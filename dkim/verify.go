@@ -385,7 +385,7 @@ func (c *check) checkKey(pk *publicKey, o *VerifyOptions) *Error {
 		if c.v.Algorithm == Ed25519SHA256 {
 			return permFail("key type rsa does not fit "+string(c.v.Algorithm), nil)
 		}
-		if k.N.BitLen() < max(o.MinRSABits, 1024) {
+		if k.N.BitLen() < max(o.MinRSABits, minRSABits) {
 			return permFail("RSA key of "+strconv.Itoa(k.N.BitLen())+" bits is too short", nil)
 		}
 	case ed25519.PublicKey:

@@ -35,6 +35,11 @@ type DKIM struct {
 	// Canonicalization is "relaxed/relaxed" (the default when empty),
 	// "simple/simple", "relaxed/simple" or "simple/relaxed" (c=).
 	Canonicalization string
+	// Algorithm is the a= tag: empty picks rsa-sha256 for an RSA key and
+	// ed25519-sha256 (RFC 8463) for an Ed25519 key. "rsa-sha1" reproduces
+	// the classic component's signature (with "simple/simple"), but
+	// RFC 8301 forbids it and receivers reject it: use it only to compare.
+	Algorithm string
 }
 
 // options validates d for a message from fromAddr and returns the dkim
@@ -49,6 +54,12 @@ func (d *DKIM) options(fromAddr string) (*dkim.SignOptions, error) {
 		return nil, fieldErr("DKIM.Domain", "does not match the From address's domain")
 	}
 	o := &dkim.SignOptions{Domain: d.Domain, Selector: d.Selector, Exclude: d.Flags}
+	switch a := dkim.Algorithm(strings.ToLower(d.Algorithm)); a {
+	case "", dkim.RSASHA256, dkim.Ed25519SHA256, dkim.RSASHA1:
+		o.Algorithm = a
+	default:
+		return nil, fieldErr("DKIM.Algorithm", "is not rsa-sha256, ed25519-sha256 or rsa-sha1")
+	}
 	if err := d.setCanon(o); err != nil {
 		return nil, err
 	}

@@ -4,8 +4,9 @@
 // DKIM-sign it if asked, and send it over SMTP with TLS and AUTH, in one
 // call. Its vocabulary is that of the classic mail components it replaces
 // (Host, Port, Username, Password, TLS, SSL, TLSVersion, From, FromName,
-// Subject, Body, IsHTML, Send, SendCertified), with Go shapes: a [Sender]
-// holding the settings, a [Message] value, and Send(ctx, msg).
+// AddAddress, AddCC, AddBCC, AddReplyTo, Subject, Body, IsHTML,
+// AddAttachment, EncodeHeader, Send, SendCertified), with Go shapes: a
+// [Sender] holding the settings, a [Message] value, and Send(ctx, msg).
 //
 // It builds on the other mailwright modules and covers, through them:
 //
@@ -17,6 +18,11 @@
 //   - RFC 5322 messages with MIME (RFC 2045 to 2049) and RFC 2047 encoded
 //     headers, through mime;
 //   - RFC 6376 DKIM signatures, through dkim.
+//
+// It is not a mail server and not a queue: it hands each message to the
+// one server it is given (a submission server, typically), and retries
+// nothing; package mailsender/queue and module mailsender/jetstream add
+// durable queueing with retries. It does no MX lookup and reads no mail.
 //
 // # Sending
 //

@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +182,39 @@ func TestEnqueueSpoolsComposedMessage(t *testing.T) {
 	got, _ := io.ReadAll(f)
 	if !bytes.Equal(got, want) {
 		t.Errorf("spooled message:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+// TestEnqueueOAuthToken queues for an account with an OAuth 2.0 access
+// token: the agent reads the token through the credential name when it
+// connects and authenticates with XOAUTH2, as Send does for a
+// "[oauth]" password.
+func TestEnqueueOAuthToken(t *testing.T) {
+	f := newFakeServer(t, nil)
+	s := sender(f)
+	s.Username, s.Password = "alice@example.test", "[oauth]old-token"
+	t.Setenv("MAILSENDER_TEST_TOKEN", "[oauth]fresh-token")
+	sp := openSpool(t)
+	if _, err := s.Enqueue(context.Background(), sp, message(),
+		&mailsender.EnqueueOptions{Credential: "env:MAILSENDER_TEST_TOKEN"}); err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecret(t, sp.Dir(), "old-token")
+	d := &queue.SMTP{}
+	defer d.Close(context.Background())
+	(&queue.Agent{Spool: sp, Deliver: d}).RunOnce(context.Background())
+	if len(f.received()) != 1 {
+		t.Fatalf("server received %d messages, want 1", len(f.received()))
+	}
+	var ir string
+	for _, c := range f.commands() {
+		if v, ok := strings.CutPrefix(c, "AUTH XOAUTH2 "); ok {
+			ir = v
+		}
+	}
+	got, _ := base64.StdEncoding.DecodeString(ir)
+	want := "user=alice@example.test\x01auth=Bearer fresh-token\x01\x01"
+	if string(got) != want {
+		t.Errorf("XOAUTH2 response = %q, want %q", got, want)
 	}
 }

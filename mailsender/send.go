@@ -78,6 +78,9 @@ func (s *Sender) send(ctx context.Context, m *Message, d *DKIM) (*Result, error)
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
+	if m == nil {
+		return nil, fieldErr("Message", "is nil")
+	}
 	from, rcpt, err := m.envelope()
 	if err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ type Sender struct {
 	DKIM *DKIM
 
 	// Trace receives the SMTP dialogue, "C:" and "S:" prefixed, with AUTH
-	// payloads replaced by "<redacted>". Nil means none.
+	// payloads replaced by "[redacted]" (by smtpclient). Nil means none.
 	Trace io.Writer
 	// Logger receives one record per send (server, outcome). Nil means
 	// silent. Credentials are never logged.

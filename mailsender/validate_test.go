@@ -54,6 +54,15 @@ func TestSendRefusesBadInputSEC17(t *testing.T) {
 			m.Attachments = []mailsender.Attachment{{Path: "testdata/does-not-exist"}}
 		}, "Message.Attachments[0]"},
 	}
+	t.Run("nil message", func(t *testing.T) {
+		f := newFakeServer(t, nil)
+		_, err := sender(f).Send(context.Background(), nil)
+		var fe *mailsender.FieldError
+		if !errors.As(err, &fe) || fe.Field != "Message" || f.connections() != 0 {
+			t.Errorf("Send(nil) = %v after %d connections, want a *FieldError for Message and none",
+				err, f.connections())
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeServer(t, nil)
@@ -98,6 +107,8 @@ func TestSendCertifiedRefusesBadDKIM(t *testing.T) {
 			KeyFile: "testdata/nope.pem"}, "DKIM.KeyFile"},
 		{"canonicalization", &mailsender.DKIM{Domain: "example.test", Selector: "s",
 			Signer: testKey(t), Canonicalization: "loose/loose"}, "DKIM.Canonicalization"},
+		{"algorithm", &mailsender.DKIM{Domain: "example.test", Selector: "s",
+			Signer: testKey(t), Algorithm: "rsa-md5"}, "DKIM.Algorithm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

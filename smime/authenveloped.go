@@ -7,7 +7,6 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -19,7 +18,7 @@ import (
 // AES-GCM content encryption in AuthEnvelopedData (RFC 5083, RFC 5084).
 // smallstep/pkcs7 has no AuthEnvelopedData (its GCM output is not
 // readable by OpenSSL, see TestLibraryGCMRejectedByOpenSSL), so this
-// file builds and reads it with encoding/asn1.
+// file reads it with encoding/asn1; envelope.go writes it.
 
 var (
 	oidData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
@@ -73,88 +72,30 @@ type issuerAndSerialNumber struct {
 	Serial *big.Int
 }
 
-// sealGCM encrypts content with a fresh AES-GCM key for every recipient
-// (RSA PKCS #1 v1.5 key transport) and returns the DER ContentInfo.
-func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier) ([]byte, error) {
-	key, nonce := make([]byte, keyLen), make([]byte, 12)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	block, _ := aes.NewCipher(key)
-	gcm, err := cipher.NewGCMWithTagSize(block, gcmTagSize)
+// ktri returns the DER KeyTransRecipientInfo carrying key to the RSA
+// recipient r.
+func ktri(key []byte, r *x509.Certificate, pub *rsa.PublicKey, oaep bool) ([]byte, error) {
+	ek, alg, err := wrapKey(key, pub, oaep)
 	if err != nil {
 		return nil, err
 	}
-	sealed := gcm.Seal(nil, nonce, content, nil)
-	ct, mac := sealed[:len(content)], sealed[len(content):]
-
-	ris, err := keyTransInfos(key, recipients)
+	rid, err := asn1.Marshal(issuerAndSerialNumber{Issuer: asn1.RawValue{FullBytes: r.RawIssuer}, Serial: r.SerialNumber})
 	if err != nil {
 		return nil, err
 	}
-	params, err := asn1.Marshal(gcmParameters{Nonce: nonce, ICVLen: gcmTagSize})
-	if err != nil {
-		return nil, err
-	}
-	aed := authEnvelopedData{
-		RecipientInfos: ris,
-		ContentInfo: gcmContentInfo{
-			ContentType:      oidData,
-			Algorithm:        pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.RawValue{FullBytes: params}},
-			EncryptedContent: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: ct},
-		},
-		MAC: mac,
-	}
-	inner, err := asn1.Marshal(aed)
-	if err != nil {
-		return nil, err
-	}
-	return asn1.Marshal(struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue
-	}{oidAuthEnvelopedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
-}
-
-func keyTransInfos(key []byte, recipients []*x509.Certificate) ([]asn1.RawValue, error) {
-	var ris []asn1.RawValue
-	for _, r := range recipients {
-		ek, err := rsa.EncryptPKCS1v15(rand.Reader, r.PublicKey.(*rsa.PublicKey), key)
-		if err != nil {
-			return nil, err
-		}
-		rid, err := asn1.Marshal(issuerAndSerialNumber{Issuer: asn1.RawValue{FullBytes: r.RawIssuer}, Serial: r.SerialNumber})
-		if err != nil {
-			return nil, err
-		}
-		der, err := asn1.Marshal(keyTransRecipientInfo{
-			RID:                    asn1.RawValue{FullBytes: rid},
-			KeyEncryptionAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidRSA, Parameters: asn1.NullRawValue},
-			EncryptedKey:           ek,
-		})
-		if err != nil {
-			return nil, err
-		}
-		ris = append(ris, asn1.RawValue{FullBytes: der})
-	}
-	return ris, nil
+	return asn1.Marshal(keyTransRecipientInfo{
+		RID:                    asn1.RawValue{FullBytes: rid},
+		KeyEncryptionAlgorithm: alg,
+		EncryptedKey:           ek,
+	})
 }
 
 // openGCM decrypts a BER or DER AuthEnvelopedData ContentInfo for cert
 // with key.
-func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, error) {
+func openGCM(ber []byte, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
 	aed, err := parseAuthEnveloped(ber)
 	if err != nil {
 		return nil, err
-	}
-	ri, err := findRecipient(aed.RecipientInfos, cert)
-	if err != nil {
-		return nil, err
-	}
-	if !ri.KeyEncryptionAlgorithm.Algorithm.Equal(oidRSA) {
-		return nil, fmt.Errorf("%w: key transport %v", ErrUnsupported, ri.KeyEncryptionAlgorithm.Algorithm)
 	}
 	alg := aed.ContentInfo.Algorithm
 	keyLen, ok := gcmKeyLengths[alg.Algorithm.String()]
@@ -165,11 +106,9 @@ func openGCM(ber []byte, cert *x509.Certificate, key crypto.Decrypter) ([]byte, 
 	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &params); err != nil || len(params.Nonce) != 12 {
 		return nil, fmt.Errorf("%w: GCM parameters", ErrUnsupported)
 	}
-	// A random key on a padding failure keeps the RSA step from being an
-	// oracle (RFC 3218); the GCM tag check then fails.
-	cek, err := key.Decrypt(rand.Reader, ri.EncryptedKey, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: keyLen})
-	if err != nil || len(cek) != keyLen {
-		return nil, ErrDecrypt
+	cek, err := contentKey(aed.RecipientInfos, cert, key, keyLen)
+	if err != nil {
+		return nil, err
 	}
 	block, _ := aes.NewCipher(cek)
 	gcm, err := cipher.NewGCMWithTagSize(block, params.ICVLen)

@@ -3,6 +3,7 @@
 package smime
 
 import (
+	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
@@ -55,7 +56,8 @@ func checkSigningCert(c *x509.Certificate, now time.Time) error {
 }
 
 // checkRecipientCert checks a recipient's certificate: validity, extended
-// key usage, an RSA key, and key usage keyEncipherment.
+// key usage, and an RSA key allowed keyEncipherment or an EC key (P-256,
+// P-384, P-521) allowed keyAgreement (RFC 8550 §4.4.2).
 func checkRecipientCert(c *x509.Certificate, now time.Time) error {
 	if err := checkValidity("recipient", c, now); err != nil {
 		return err
@@ -63,13 +65,23 @@ func checkRecipientCert(c *x509.Certificate, now time.Time) error {
 	if err := checkEmailEKU("recipient", c); err != nil {
 		return err
 	}
-	if _, ok := c.PublicKey.(*rsa.PublicKey); !ok {
+	usage, name := x509.KeyUsageKeyEncipherment, "keyEncipherment"
+	switch pub := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+	case *ecdsa.PublicKey:
+		k, err := pub.ECDH()
+		if _, ok := ecdhSchemes[k.Curve()]; err != nil || !ok {
+			return &CertificateError{Role: "recipient", Subject: subject(c), Problem: CertUnsupportedKey,
+				Detail: "EC keys must be on P-256, P-384 or P-521"}
+		}
+		usage, name = x509.KeyUsageKeyAgreement, "keyAgreement"
+	default:
 		return &CertificateError{Role: "recipient", Subject: subject(c), Problem: CertUnsupportedKey,
-			Detail: "only RSA key transport is implemented"}
+			Detail: "encryption needs an RSA or EC key"}
 	}
-	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageKeyEncipherment == 0 {
+	if c.KeyUsage != 0 && c.KeyUsage&usage == 0 {
 		return &CertificateError{Role: "recipient", Subject: subject(c), Problem: CertWrongUsage,
-			Detail: "key usage lacks keyEncipherment"}
+			Detail: "key usage lacks " + name}
 	}
 	return nil
 }

@@ -8,15 +8,19 @@
 //   - RFC 8551, S/MIME 4.0 message specification: multipart/signed
 //     (§3.5.3), application/pkcs7-mime signed-data (§3.5.2) and
 //     enveloped-data (§3.3), sign-then-encrypt (§3.6), canonicalization
-//     (§3.1), the signing-time and SMIMECapabilities attributes (§2.5)
+//     (§3.1), the signing-time, SMIMECapabilities and
+//     SMIMEEncryptionKeyPreference attributes (§2.5)
 //   - RFC 8550, S/MIME 4.0 certificate handling: key usage and extended
 //     key usage (§4.4)
-//   - RFC 5652, Cryptographic Message Syntax: SignedData written here,
-//     read through github.com/smallstep/pkcs7; EnvelopedData through it
+//   - RFC 5652, Cryptographic Message Syntax: SignedData and
+//     EnvelopedData written here, read through github.com/smallstep/pkcs7
 //   - RFC 5754 and RFC 5758, SHA-2 and ECDSA identifiers in CMS
 //   - RFC 1847, multipart/signed
 //   - RFC 3565, AES-CBC in CMS
 //   - RFC 5083 and RFC 5084, AuthEnvelopedData with AES-GCM
+//   - RFC 3560, RFC 4055 and RFC 8017, RSAES-OAEP key transport
+//   - RFC 5753 and RFC 3394, ECDH key agreement and AES key wrap for EC
+//     recipients
 //   - RFC 7292, PKCS #12 (through software.sslmate.com/src/go-pkcs12)
 //
 // # Entities
@@ -52,12 +56,12 @@
 // wrong key and a forged key look alike.
 package smime
 
-// BUG(mailwright): Sign, Encrypt and Protect hold the whole entity in
-// memory, several times over for encryption (see the benchmarks):
-// canonicalization needs the complete MIME structure, and the CMS
-// encoders take byte slices. TODO(#7): stream the canonical form of leaf
-// parts and the CMS content.
+// BUG(mailwright): The message or entity is read into memory, because
+// canonicalization needs its complete MIME structure. [Protector.Protect]
+// then holds about one copy of it (it signs and AES-CBC-encrypts while
+// writing); [Sign], [Encrypt] and [SignAndEncrypt], which return the body,
+// hold about two; AES-GCM one more. TODO(#7): canonicalize base64 leaves
+// as they stream, so that a large attachment is never held whole.
 
-// BUG(mailwright): Encryption uses RSA key transport only; recipients with
-// EC certificates (ECDH key agreement, RFC 5753) are refused with a
-// CertificateError.
+// BUG(mailwright): Verify reports the first signer of a message with
+// several SignerInfos (all of them must verify).

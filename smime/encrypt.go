@@ -3,14 +3,13 @@
 package smime
 
 import (
+	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // Cipher is a content-encryption algorithm for [Encrypt].
@@ -55,6 +54,11 @@ type EncryptOptions struct {
 	// Cipher is the content cipher; the zero value is AES256CBC.
 	Cipher Cipher
 
+	// OAEP sends the content key with RSAES-OAEP (SHA-256, MGF1 with
+	// SHA-256; RFC 8551 §2.3, RFC 4055) instead of RSA PKCS #1 v1.5.
+	// Receivers SHOULD+ read it, but older Outlook versions may not.
+	OAEP bool
+
 	// Now returns the time at which recipient certificates must be
 	// valid; nil means time.Now.
 	Now func() time.Time
@@ -69,10 +73,12 @@ func (o *EncryptOptions) now() time.Time {
 
 // Encrypt encrypts a MIME entity for one or more recipients and returns
 // an application/pkcs7-mime; smime-type=enveloped-data entity (RFC 8551
-// §3.3), or smime-type=authEnveloped-data for the GCM ciphers (§3.4). The entity is first brought into canonical form as in [Sign].
+// §3.3), or smime-type=authEnveloped-data for the GCM ciphers (§3.4).
+// The entity is first brought into canonical form as in [Sign].
 // Every recipient certificate must be valid now, allowed for email
-// protection and hold an RSA key; otherwise a [*CertificateError] is
-// returned.
+// protection and hold an RSA key (key transport) or an EC key on P-256,
+// P-384 or P-521 (ephemeral-static ECDH, RFC 5753); otherwise a
+// [*CertificateError] is returned.
 func Encrypt(entity io.Reader, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
 	content, err := readCanonical(entity)
 	if err != nil {
@@ -89,14 +95,22 @@ func SignAndEncrypt(entity io.Reader, s *Signer, recipients []*x509.Certificate,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRecipients(recipients, eo.now()); err != nil {
-		return nil, err
-	}
-	signed, err := sign(content, s, so)
+	out, err := signEncryptOut(content, s, recipients, so, eo)
 	if err != nil {
 		return nil, err
 	}
-	return encrypt(signed.Bytes(), recipients, eo)
+	return out.entity()
+}
+
+func signEncryptOut(content []byte, s *Signer, recipients []*x509.Certificate, so *SignOptions, eo *EncryptOptions) (*outEntity, error) {
+	if err := checkRecipients(recipients, eo.now()); err != nil {
+		return nil, err
+	}
+	signed, err := signOut(content, s, so)
+	if err != nil {
+		return nil, err
+	}
+	return encryptOut(signed.len(), signed.writeTo, recipients, eo)
 }
 
 func checkRecipients(recipients []*x509.Certificate, now time.Time) error {
@@ -111,16 +125,33 @@ func checkRecipients(recipients []*x509.Certificate, now time.Time) error {
 	return nil
 }
 
-var cipherAlgs = map[Cipher]int{
-	AES256CBC: pkcs7.EncryptionAlgorithmAES256CBC,
-	AES128CBC: pkcs7.EncryptionAlgorithmAES128CBC,
+// cipherAlgs are the key length and OID of each content cipher.
+var cipherAlgs = map[Cipher]struct {
+	keyLen int
+	oid    asn1.ObjectIdentifier
+	gcm    bool
+}{
+	AES256CBC: {32, oidAES256CBC, false},
+	AES128CBC: {16, oidAES128CBC, false},
+	AES128GCM: {16, oidAES128GCM, true},
+	AES256GCM: {32, oidAES256GCM, true},
 }
 
-// envelopeMu guards the package variables through which pkcs7.Encrypt is
-// configured.
-var envelopeMu sync.Mutex
-
 func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
+	out, err := encryptOut(int64(len(content)), func(w io.Writer) error {
+		_, err := w.Write(content)
+		return err
+	}, recipients, o)
+	if err != nil {
+		return nil, err
+	}
+	return out.entity()
+}
+
+// encryptOut returns the encrypted entity for the n bytes src writes.
+// AES-CBC encrypts them while the entity is written; AES-GCM, which Go
+// offers only over a whole message, collects them first.
+func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, o *EncryptOptions) (*outEntity, error) {
 	c := AES256CBC
 	if o != nil {
 		c = o.Cipher
@@ -128,41 +159,35 @@ func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) 
 	if err := checkRecipients(recipients, o.now()); err != nil {
 		return nil, err
 	}
-	switch c {
-	case AES128GCM, AES256GCM:
-		return encryptGCM(content, recipients, c)
-	}
 	alg, ok := cipherAlgs[c]
 	if !ok {
 		return nil, fmt.Errorf("smime: %v: %w", c, ErrUnsupported)
 	}
-	der, err := envelope(content, recipients, alg)
+	if alg.gcm {
+		return encryptGCMOut(n, src, recipients, alg.keyLen, alg.oid, o != nil && o.OAEP)
+	}
+	sealer, err := newCBCSealer(n, recipients, alg.keyLen, alg.oid, o != nil && o.OAEP)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
-	return pkcs7MIME("enveloped-data", der), nil
+	e := &outEntity{header: pkcs7MIMEHeader("enveloped-data")}
+	e.size, e.body = b64Body(sealer.derLen(), func(w io.Writer) error {
+		return sealer.writeTo(w, src)
+	})
+	return e, nil
 }
 
-func encryptGCM(content []byte, recipients []*x509.Certificate, c Cipher) (*Entity, error) {
-	keyLen, oid := 16, oidAES128GCM
-	if c == AES256GCM {
-		keyLen, oid = 32, oidAES256GCM
+func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier, oaep bool) (*outEntity, error) {
+	var b bytes.Buffer
+	b.Grow(int(n))
+	if err := src(&b); err != nil {
+		return nil, err
 	}
-	der, err := sealGCM(content, recipients, keyLen, oid)
+	der, err := sealGCM(b.Bytes(), recipients, keyLen, oid, oaep)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
-	return pkcs7MIME("authEnveloped-data", der), nil
-}
-
-func envelope(content []byte, recipients []*x509.Certificate, alg int) ([]byte, error) {
-	envelopeMu.Lock()
-	defer envelopeMu.Unlock()
-	savedAlg, savedKEA := pkcs7.ContentEncryptionAlgorithm, pkcs7.KeyEncryptionAlgorithm
-	defer func() {
-		pkcs7.ContentEncryptionAlgorithm, pkcs7.KeyEncryptionAlgorithm = savedAlg, savedKEA
-	}()
-	pkcs7.ContentEncryptionAlgorithm = alg
-	pkcs7.KeyEncryptionAlgorithm = pkcs7.OIDEncryptionAlgorithmRSA
-	return pkcs7.Encrypt(content, recipients)
+	e := &outEntity{header: pkcs7MIMEHeader("authEnveloped-data")}
+	e.size, e.body = rawBody(encodeBase64(der))
+	return e, nil
 }

@@ -4,14 +4,15 @@ package smime
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/smallstep/pkcs7"
 )
 
 func encryptOrFail(t *testing.T, entity string, recips []*x509.Certificate, o *EncryptOptions) *Entity {
@@ -125,7 +126,7 @@ func TestEncryptCertificateErrors(t *testing.T) {
 		{"expired", p.expired.Certificate, time.Time{}, CertExpired},
 		{"expired later", p.recipient, time.Now().Add(30 * 24 * time.Hour), CertExpired},
 		{"server auth only", p.serverOnly.Certificate, time.Time{}, CertWrongUsage},
-		{"no key encipherment", p.signerEC.Certificate, time.Time{}, CertUnsupportedKey},
+		{"ec without key agreement", p.signerEC.Certificate, time.Time{}, CertWrongUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +163,8 @@ func TestDecryptErrors(t *testing.T) {
 		{"not a recipient", enc, p.other, p.otherKey, ErrNotRecipient},
 		{"wrong key", enc, p.recipient, p.otherKey, ErrDecrypt},
 		{"signed, not encrypted", signed, p.recipient, p.recipientKey, ErrNotEncrypted},
-		{"ecdsa key", enc, p.recipient, p.signerEC.Key, ErrUnsupported},
+		{"ed25519 key", enc, p.recipient, ed25519.NewKeyFromSeed(make([]byte, 32)), ErrUnsupported},
+		{"ec key, message for rsa only", enc, p.recipientEC, p.recipECKey, ErrNotRecipient},
 		{"gcm: not a recipient", gcm, p.other, p.otherKey, ErrNotRecipient},
 		{"gcm: wrong key", gcm, p.recipient, p.otherKey, ErrDecrypt},
 	}
@@ -177,22 +179,6 @@ func TestDecryptErrors(t *testing.T) {
 	var fe *FormatError
 	if _, err := Decrypt(strings.NewReader("Content-Type: text/plain\r\n\r\nx"), p.recipient, p.recipientKey); !errors.As(err, &fe) {
 		t.Errorf("Decrypt(text/plain) = %v, want *FormatError", err)
-	}
-}
-
-// TestNoRecipientText guards the library error text decryptError matches.
-func TestNoRecipientText(t *testing.T) {
-	p := getPKI(t)
-	der, err := envelope([]byte("x"), []*x509.Certificate{p.recipient}, pkcs7.EncryptionAlgorithmAES256CBC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p7, err := pkcs7.Parse(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p7.Decrypt(p.other, p.otherKey); err == nil || err.Error() != noRecipient {
-		t.Errorf("pkcs7 Decrypt for a non-recipient = %v, want %q", err, noRecipient)
 	}
 }
 
@@ -222,5 +208,140 @@ func TestEncryptGCMStructure(t *testing.T) {
 	bad := pkcs7MIME("authEnveloped-data", m.der).Bytes()
 	if _, err := Decrypt(bytes.NewReader(bad), p.recipient, p.recipientKey); !errors.Is(err, ErrDecrypt) {
 		t.Errorf("Decrypt(tampered GCM) = %v, want ErrDecrypt", err)
+	}
+}
+
+// TestDecryptOAEP: messages openssl encrypts with RSAES-OAEP key
+// transport (RFC 8551 §2.3: receivers SHOULD+ support it), with its
+// default SHA-1 and with SHA-256, open with Decrypt for AES-GCM and
+// AES-CBC.
+func TestDecryptOAEP(t *testing.T) {
+	p := getPKI(t)
+	entity := []byte("Content-Type: text/plain\r\n\r\nkey sent with OAEP\r\n")
+	f := writeTemp(t, "in.txt", entity)
+	for _, c := range []string{"aes-256-gcm", "aes-128-gcm", "aes-256-cbc"} {
+		for _, md := range []string{"", "sha256", "sha512"} {
+			args := []string{"cms", "-encrypt", "-" + c, "-in", f, "-binary", "-recip", p.path("recipient.pem"),
+				"-keyopt", "rsa_padding_mode:oaep"}
+			if md != "" {
+				args = append(args, "-keyopt", "rsa_oaep_md:"+md)
+			}
+			msg := mustOpenSSL(t, nil, args...)
+			got, err := Decrypt(bytes.NewReader(msg), p.recipient, p.recipientKey)
+			if err != nil || !bytes.Equal(got, entity) {
+				t.Errorf("%s OAEP %q: Decrypt = %q, %v; want %q", c, md, got, err, entity)
+			}
+			if _, err := Decrypt(bytes.NewReader(msg), p.recipient, p.otherKey); !errors.Is(err, ErrDecrypt) {
+				t.Errorf("%s OAEP %q with the wrong key: Decrypt = %v, want ErrDecrypt", c, md, err)
+			}
+		}
+	}
+}
+
+// TestParseOAEP: defaults, explicit hashes and label, and parameters this
+// package does not implement.
+func TestParseOAEP(t *testing.T) {
+	alg := func(oid asn1.ObjectIdentifier, params []byte) []byte {
+		if params == nil {
+			return derSeq(mustMarshal(oid))
+		}
+		return derSeq(mustMarshal(oid), params)
+	}
+	sha256 := alg(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, nil)
+	md5 := alg(asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}, nil)
+	tests := []struct {
+		name   string
+		der    []byte
+		hash   crypto.Hash
+		mgf    crypto.Hash
+		label  string
+		failed bool
+	}{
+		{"absent", nil, crypto.SHA1, crypto.SHA1, "", false},
+		{"empty sequence", derSeq(), crypto.SHA1, crypto.SHA1, "", false},
+		{"sha256 with label", derSeq(der(0xa0, sha256), der(0xa1, alg(oidMGF1, sha256)),
+			der(0xa2, alg(oidPSpecified, der(0x04, []byte("L"))))), crypto.SHA256, crypto.SHA256, "L", false},
+		{"md5", derSeq(der(0xa0, md5)), 0, 0, "", true},
+		{"unknown mgf", derSeq(der(0xa1, alg(oidRSA, sha256))), 0, 0, "", true},
+		{"trailing data", append(derSeq(), 0), 0, 0, "", true},
+	}
+	for _, tt := range tests {
+		o, err := parseOAEP(tt.der)
+		if tt.failed {
+			if !errors.Is(err, ErrUnsupported) {
+				t.Errorf("%s: parseOAEP = %v, want ErrUnsupported", tt.name, err)
+			}
+			continue
+		}
+		if err != nil || o.Hash != tt.hash || o.MGFHash != tt.mgf || string(o.Label) != tt.label {
+			t.Errorf("%s: parseOAEP = %+v, %v; want hash %v, MGF %v, label %q", tt.name, o, err, tt.hash, tt.mgf, tt.label)
+		}
+	}
+}
+
+// TestDecryptNoOracle: a wrong RSA key and a damaged last CBC block (bad
+// padding) give the very same error, so that Decrypt cannot serve as a
+// padding oracle (RFC 3218).
+func TestDecryptNoOracle(t *testing.T) {
+	p := getPKI(t)
+	for _, c := range []Cipher{AES256CBC, AES128GCM} {
+		e := encryptOrFail(t, testEntities["ascii"], []*x509.Certificate{p.recipient}, &EncryptOptions{Cipher: c})
+		_, wrongKey := Decrypt(bytes.NewReader(e.Bytes()), p.recipient, p.otherKey)
+		m, err := readMessage(bytes.NewReader(e.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail := 1 // the last padding byte of CBC
+		if c == AES128GCM {
+			tail = gcmTagSize + 3 // a ciphertext byte before the tag
+		}
+		m.der[len(m.der)-tail] ^= 0x5a
+		_, damaged := Decrypt(bytes.NewReader(pkcs7MIME("enveloped-data", m.der).Bytes()), p.recipient, p.recipientKey)
+		if wrongKey != ErrDecrypt || damaged != ErrDecrypt {
+			t.Errorf("%v: wrong key gives %v, damaged content %v; want both exactly ErrDecrypt", c, wrongKey, damaged)
+		}
+	}
+}
+
+func TestUnpad(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"abcdefg\x01", "abcdefg", true},
+		{"abcd\x04\x04\x04\x04", "abcd", true},
+		{"\x08\x08\x08\x08\x08\x08\x08\x08", "", true},
+		{"abcd\x03\x04\x04\x04", "", false},
+		{"abcdefg\x00", "", false},
+		{"abcdefg\x09", "", false},
+	}
+	for _, tt := range tests {
+		got, err := unpad([]byte(tt.in), 8)
+		if (err == nil) != tt.ok || string(got) != tt.want {
+			t.Errorf("unpad(%q) = %q, %v; want %q (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestEncryptOAEP: with EncryptOptions.OAEP the content key goes with
+// RSAES-OAEP, SHA-256 (openssl prints the algorithm), and openssl cms and
+// Decrypt both open the message, for AES-CBC and AES-GCM.
+func TestEncryptOAEP(t *testing.T) {
+	p := getPKI(t)
+	for _, c := range []Cipher{AES256CBC, AES256GCM} {
+		e := encryptOrFail(t, testEntities["ascii"], []*x509.Certificate{p.recipient, p.other}, &EncryptOptions{Cipher: c, OAEP: true})
+		f := writeTemp(t, "enc.eml", e.Bytes())
+		out := string(mustOpenSSL(t, nil, "cms", "-cmsout", "-print", "-in", f))
+		if strings.Count(out, "rsaesOaep") != 2 || !strings.Contains(out, ":sha256") || !strings.Contains(out, ":mgf1") {
+			t.Errorf("%v: cms -print does not show RSAES-OAEP with SHA-256 for both recipients:\n%s", c, out)
+		}
+		if got := opensslDecrypt(t, p, e.Bytes(), "recipient"); string(got) != testEntities["ascii"] {
+			t.Errorf("%v: openssl decrypted %q", c, got)
+		}
+		got, err := Decrypt(bytes.NewReader(e.Bytes()), p.other, p.otherKey)
+		if err != nil || string(got) != testEntities["ascii"] {
+			t.Errorf("%v: Decrypt = %q, %v", c, got, err)
+		}
 	}
 }

@@ -76,3 +76,38 @@ func ExampleVerify_tampered() {
 	// Output:
 	// smime: content does not match the signature (message digest mismatch)
 }
+
+// Signing a whole message: the header fields that are not Content-* stay
+// in the clear on top, and the signed entity follows.
+func ExampleProtector() {
+	signer, roots := exampleSigner()
+	msg := "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: Report\r\n" +
+		"Content-Type: text/plain; charset=us-ascii\r\n\r\nAll done.\r\n"
+	p := &smime.Protector{
+		Signer:      signer,
+		SignOptions: &smime.SignOptions{Rand: bytes.NewReader(make([]byte, 15))}, // fixed boundary
+	}
+
+	var out bytes.Buffer
+	if err := p.Protect(&out, strings.NewReader(msg)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	head, _, _ := strings.Cut(out.String(), "\r\n\r\n")
+	fmt.Println(strings.ReplaceAll(head, "\r\n", "\n"))
+
+	v, err := smime.Verify(&out, roots, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q\n", v.Content)
+	// Output:
+	// From: alice@example.test
+	// To: bob@example.test
+	// Subject: Report
+	// MIME-Version: 1.0
+	// Content-Type: multipart/signed; protocol="application/pkcs7-signature";
+	// 	micalg=sha-256; boundary="----=_smime_000000000000000000000000000000"
+	// "Content-Type: text/plain; charset=us-ascii\r\n\r\nAll done.\r\n"
+}

@@ -16,7 +16,8 @@ func FuzzVerifyDecrypt(f *testing.F) {
 	signed := signOrFail2(f, p, &SignOptions{})
 	opaque := signOrFail2(f, p, &SignOptions{Opaque: true})
 	for _, c := range []Cipher{AES256CBC, AES128GCM} {
-		e, err := Encrypt(strings.NewReader(testEntities["ascii"]), []*x509.Certificate{p.recipient}, &EncryptOptions{Cipher: c})
+		e, err := Encrypt(strings.NewReader(testEntities["ascii"]), []*x509.Certificate{p.recipient, p.recipientEC},
+			&EncryptOptions{Cipher: c})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -27,6 +28,7 @@ func FuzzVerifyDecrypt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		Verify(bytes.NewReader(msg), p.roots(), nil)
 		Decrypt(bytes.NewReader(msg), p.recipient, p.recipientKey)
+		Decrypt(bytes.NewReader(msg), p.recipientEC, p.recipECKey)
 	})
 }
 
@@ -61,5 +63,44 @@ func FuzzCMS(f *testing.F) {
 		msg := pkcs7MIME("signed-data", der).Bytes()
 		Verify(bytes.NewReader(msg), p.roots(), nil)
 		Decrypt(bytes.NewReader(msg), p.recipient, p.recipientKey)
+	})
+}
+
+// FuzzProtect: for any input, Protect either fails and writes nothing,
+// or writes a message that Decrypt opens and Verify accepts, giving back
+// the canonical form of the message's entity.
+func FuzzProtect(f *testing.F) {
+	p := getPKI(f)
+	f.Add([]byte(testMessage))
+	f.Add([]byte("Subject: x\r\n\r\nbody"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"))
+	pr := &Protector{Signer: p.signer, Recipients: []*x509.Certificate{p.recipient}}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		var out bytes.Buffer
+		if err := pr.Protect(&out, bytes.NewReader(msg)); err != nil {
+			if out.Len() != 0 {
+				t.Fatalf("Protect(%q) failed (%v) after writing %d bytes", msg, err, out.Len())
+			}
+			return
+		}
+		_, entity, err := splitMessage(bytes.Clone(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := canonicalize(entity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := Decrypt(bytes.NewReader(out.Bytes()), p.recipient, p.recipientKey)
+		if err != nil {
+			t.Fatalf("Decrypt(Protect(%q)): %v", msg, err)
+		}
+		v, err := Verify(bytes.NewReader(signed), p.roots(), nil)
+		if err != nil {
+			t.Fatalf("Verify(Protect(%q)): %v", msg, err)
+		}
+		if !bytes.Equal(v.Content, want) {
+			t.Fatalf("Verify(Protect(%q)) content %q, want %q", msg, v.Content, want)
+		}
 	})
 }

@@ -40,10 +40,15 @@ type Protector struct {
 // Note that an encrypted message's Subject is thus readable by anyone
 // who sees the message.
 //
-// Line ends become CRLF. A header field with a bare CR, a line that is
-// not a field, or a message without the empty line after its header gives
-// a [*FormatError]; errors from [Sign] and [Encrypt] are passed on. On
+// Line ends become CRLF. A header field with a bare CR or a NUL, a header
+// line over 998 octets, a line that is not a field, or a message without
+// the empty line after its header gives a [*FormatError] (SEC-27,
+// SEC-29); errors from [Sign] and [Encrypt] are passed on. On
 // error nothing is written to w.
+//
+// Memory: the message is read once into memory; the signature and AES-CBC
+// encryption are computed while the result is written, so no second copy
+// is made (AES-GCM makes one).
 func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if p.Signer == nil && len(p.Recipients) == 0 {
 		return errors.New("smime: Protector needs a Signer or Recipients")
@@ -63,24 +68,31 @@ func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if _, err := w.Write(outer); err != nil {
 		return err
 	}
-	_, err = e.WriteTo(w)
-	return err
+	return e.writeTo(w)
 }
 
-func (p *Protector) protect(entity []byte) (*Entity, error) {
-	r := bytes.NewReader(entity)
+func (p *Protector) protect(entity []byte) (*outEntity, error) {
+	content, err := canonicalize(entity)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case len(p.Recipients) == 0:
-		return Sign(r, p.Signer, p.SignOptions)
+		return signOut(content, p.Signer, p.SignOptions)
 	case p.Signer == nil:
-		return Encrypt(r, p.Recipients, p.EncryptOptions)
+		return encryptOut(int64(len(content)), func(w io.Writer) error {
+			_, err := w.Write(content)
+			return err
+		}, p.Recipients, p.EncryptOptions)
 	}
-	return SignAndEncrypt(r, p.Signer, p.Recipients, p.SignOptions, p.EncryptOptions)
+	return signEncryptOut(content, p.Signer, p.Recipients, p.SignOptions, p.EncryptOptions)
 }
 
 // splitMessage returns the header fields of msg that are not Content-*
 // nor MIME-Version, with CRLF line ends and MIME-Version: 1.0 added after
 // them, and the entity: the Content-* fields, an empty line and the body.
+// The entity is assembled inside msg, in front of the body, when there is
+// room, so that the body is not copied; msg is changed.
 func splitMessage(msg []byte) (outer, entity []byte, err error) {
 	if len(msg) == 0 {
 		return nil, nil, formatErrorf("empty message")
@@ -91,6 +103,9 @@ func splitMessage(msg []byte) (outer, entity []byte, err error) {
 	}
 	var ob, eb bytes.Buffer
 	for _, f := range fields {
+		if bytes.IndexByte(f.raw, 0) >= 0 || !linesOK(f.raw, maxLine, false) {
+			return nil, nil, formatErrorf("header field %s holds a NUL or a line over %d octets", f.name, maxLine)
+		}
 		name := strings.ToLower(f.name)
 		switch {
 		case strings.HasPrefix(name, "content-"):
@@ -101,6 +116,10 @@ func splitMessage(msg []byte) (outer, entity []byte, err error) {
 	}
 	ob.WriteString("MIME-Version: 1.0\r\n")
 	eb.WriteString("\r\n")
+	if start := len(msg) - len(body); eb.Len() <= start {
+		copy(msg[start-eb.Len():], eb.Bytes())
+		return ob.Bytes(), msg[start-eb.Len():], nil
+	}
 	eb.Write(body)
 	return ob.Bytes(), eb.Bytes(), nil
 }

@@ -85,6 +85,9 @@ func TestProtectMessageErrors(t *testing.T) {
 		{"empty", "", Protector{Signer: p.signer}, true},
 		{"no body separator", "From: a@example.test\r\nSubject: x\r\n", Protector{Signer: p.signer}, true},
 		{"bare CR in header (SEC-27)", "From: a@example.test\r\nSubject: x\rBcc: y\r\n\r\nbody\r\n", Protector{Signer: p.signer}, true},
+		{"NUL in header (SEC-29)", "From: a@example.test\r\nSubject: x\x00y\r\n\r\nbody\r\n", Protector{Signer: p.signer}, true},
+		{"long header line (SEC-29)", "From: a@example.test\r\nSubject: " + strings.Repeat("s", 1000) + "\r\n\r\nbody\r\n",
+			Protector{Signer: p.signer}, true},
 		{"expired signer", testMessage, Protector{Signer: p.expired}, false},
 	}
 	for _, tt := range tests {
@@ -100,13 +103,22 @@ func TestProtectMessageErrors(t *testing.T) {
 	}
 }
 
+// TestSplitMessage: the entity is built in place when the header leaves
+// room in front of the body, and in a new buffer when it does not (LF
+// line ends becoming CRLF make it longer).
 func TestSplitMessage(t *testing.T) {
-	outer, entity, err := splitMessage([]byte("Subject: a\n b\nContent-Type: text/plain\nMime-Version: 1.0\nX: y\n\nbody\n"))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		in, outer, entity string
+	}{
+		{"Subject: a\n b\nContent-Type: text/plain\nMime-Version: 1.0\nX: y\n\nbody\n",
+			"Subject: a\r\n b\r\nX: y\r\nMIME-Version: 1.0\r\n", "Content-Type: text/plain\r\n\r\nbody\n"},
+		{"Content-Type: text/plain\n\nbody\n", "MIME-Version: 1.0\r\n", "Content-Type: text/plain\r\n\r\nbody\n"},
+		{"Subject: x\r\n\r\nbody", "Subject: x\r\nMIME-Version: 1.0\r\n", "\r\nbody"},
 	}
-	if string(outer) != "Subject: a\r\n b\r\nX: y\r\nMIME-Version: 1.0\r\n" ||
-		string(entity) != "Content-Type: text/plain\r\n\r\nbody\n" {
-		t.Errorf("splitMessage = %q, %q", outer, entity)
+	for _, tt := range tests {
+		outer, entity, err := splitMessage([]byte(tt.in))
+		if err != nil || string(outer) != tt.outer || string(entity) != tt.entity {
+			t.Errorf("splitMessage(%q) = %q, %q, %v; want %q, %q", tt.in, outer, entity, err, tt.outer, tt.entity)
+		}
 	}
 }

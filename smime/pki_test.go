@@ -38,6 +38,8 @@ type testPKI struct {
 	recipientKey *rsa.PrivateKey
 	other        *x509.Certificate // carol, RSA
 	otherKey     *rsa.PrivateKey
+	recipientEC  *x509.Certificate // dave, P-256, keyAgreement
+	recipECKey   *ecdsa.PrivateKey
 }
 
 var (
@@ -179,6 +181,12 @@ func newTestPKI() (*testPKI, error) {
 		return nil, err
 	}
 	p.otherKey = keys[7]
+	if p.recipECKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		return nil, err
+	}
+	if p.recipientEC, err = leaf("dave@example.test", p.recipECKey, p.ca, p.caKey, x509.KeyUsageKeyAgreement, ekuMail); err != nil {
+		return nil, err
+	}
 	return p, p.write()
 }
 
@@ -192,16 +200,18 @@ func (p *testPKI) write() error {
 	}
 	pkiDir, p.dir = dir, dir
 	files := map[string][]byte{
-		"ca.pem":        certPEM(p.ca),
-		"inter.pem":     certPEM(p.inter),
-		"signer.pem":    certPEM(p.signer.Certificate),
-		"signer.key":    keyPEM(p.signer.Key),
-		"signer-ec.pem": certPEM(p.signerEC.Certificate),
-		"signer-ec.key": keyPEM(p.signerEC.Key),
-		"recipient.pem": certPEM(p.recipient),
-		"recipient.key": keyPEM(p.recipientKey),
-		"other.pem":     certPEM(p.other),
-		"other.key":     keyPEM(p.otherKey),
+		"ca.pem":           certPEM(p.ca),
+		"inter.pem":        certPEM(p.inter),
+		"signer.pem":       certPEM(p.signer.Certificate),
+		"signer.key":       keyPEM(p.signer.Key),
+		"signer-ec.pem":    certPEM(p.signerEC.Certificate),
+		"signer-ec.key":    keyPEM(p.signerEC.Key),
+		"recipient.pem":    certPEM(p.recipient),
+		"recipient.key":    keyPEM(p.recipientKey),
+		"other.pem":        certPEM(p.other),
+		"other.key":        keyPEM(p.otherKey),
+		"recipient-ec.pem": certPEM(p.recipientEC),
+		"recipient-ec.key": keyPEM(p.recipECKey),
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {

@@ -108,6 +108,16 @@ func readAll(r io.Reader) ([]byte, error) {
 }
 
 func sign(content []byte, s *Signer, o *SignOptions) (*Entity, error) {
+	out, err := signOut(content, s, o)
+	if err != nil {
+		return nil, err
+	}
+	return out.entity()
+}
+
+// signOut checks the signer, signs content and returns the signed entity
+// ready to be written.
+func signOut(content []byte, s *Signer, o *SignOptions) (*outEntity, error) {
 	if s == nil || s.Certificate == nil || s.Key == nil {
 		return nil, errors.New("smime: Signer needs a Certificate and a Key")
 	}
@@ -125,18 +135,32 @@ func sign(content []byte, s *Signer, o *SignOptions) (*Entity, error) {
 	if err := s.checkKey(); err != nil {
 		return nil, err
 	}
-	d := h.New()
-	d.Write(content)
-	opaque := o != nil && o.Opaque
-	der, err := buildSignedData(&signParams{signer: s, hash: h, digest: d.Sum(nil),
-		content: content, opaque: opaque, now: o.now()})
+	enc, err := s.encryptionCert(o.now())
 	if err != nil {
 		return nil, err
 	}
-	if opaque {
-		return pkcs7MIME("signed-data", der), nil
+	d := h.New()
+	d.Write(content)
+	opaque := o != nil && o.Opaque
+	prefix, suffix, err := buildSignedData(&signParams{signer: s, hash: h, digest: d.Sum(nil),
+		content: content, opaque: opaque, now: o.now(), encCert: enc})
+	if err != nil {
+		return nil, err
 	}
-	return multipartSigned(content, der, alg.micalg, o)
+	if !opaque {
+		return multipartSigned(content, prefix, alg.micalg, o)
+	}
+	e := &outEntity{header: pkcs7MIMEHeader("signed-data")}
+	e.size, e.body = b64Body(int64(len(prefix)+len(content)+len(suffix)), func(w io.Writer) error {
+		_, err := rawBodyWrite(w, prefix, content, suffix)
+		return err
+	})
+	return e, nil
+}
+
+func rawBodyWrite(w io.Writer, pieces ...[]byte) (int64, error) {
+	n, body := rawBody(pieces...)
+	return n, body(w)
 }
 
 // orderChain returns the certificates that form the issuer path of leaf,
@@ -169,22 +193,18 @@ func issuerIndex(c *x509.Certificate, certs []*x509.Certificate) int {
 
 // multipartSigned wraps content and the detached signature in
 // multipart/signed (RFC 1847 §2.1, RFC 8551 §3.5.3).
-func multipartSigned(content, der []byte, micalg string, o *SignOptions) (*Entity, error) {
+func multipartSigned(content, der []byte, micalg string, o *SignOptions) (*outEntity, error) {
 	boundary, err := newBoundary(o, content)
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.Grow(len(content) + len(der)*4/3 + len(der)/28 + 512)
-	b.WriteString("--" + boundary + "\r\n")
-	b.Write(content)
-	b.WriteString("\r\n--" + boundary + "\r\n")
 	sig := pkcs7MIMEPart("application/pkcs7-signature; name=\"smime.p7s\"", "smime.p7s", der)
-	sig.WriteTo(&b)
-	b.WriteString("--" + boundary + "--\r\n")
-	ct := fmt.Sprintf("multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
-		micalg, boundary)
-	return &Entity{Header: []Field{{"Content-Type", ct}}, Body: b.Bytes()}, nil
+	e := &outEntity{header: []Field{{"Content-Type", fmt.Sprintf(
+		"multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
+		micalg, boundary)}}}
+	e.size, e.body = rawBody([]byte("--"+boundary+"\r\n"), content, []byte("\r\n--"+boundary+"\r\n"),
+		sig.Bytes(), []byte("--"+boundary+"--\r\n"))
+	return e, nil
 }
 
 // newBoundary returns a boundary that does not occur in content.
@@ -208,17 +228,23 @@ func newBoundary(o *SignOptions, content []byte) (string, error) {
 
 // pkcs7MIME returns an application/pkcs7-mime entity (RFC 8551 §3.2).
 func pkcs7MIME(smimeType string, der []byte) *Entity {
-	ct := "application/pkcs7-mime; smime-type=" + smimeType + "; name=\"smime.p7m\""
-	return pkcs7MIMEPart(ct, "smime.p7m", der)
+	return &Entity{Header: pkcs7MIMEHeader(smimeType), Body: encodeBase64(der)}
+}
+
+// pkcs7MIMEHeader returns the header fields of an application/pkcs7-mime
+// entity in base64.
+func pkcs7MIMEHeader(smimeType string) []Field {
+	return partHeader("application/pkcs7-mime; smime-type="+smimeType+"; name=\"smime.p7m\"", "smime.p7m")
 }
 
 func pkcs7MIMEPart(ct, filename string, der []byte) *Entity {
-	return &Entity{
-		Header: []Field{
-			{"Content-Type", ct},
-			{"Content-Transfer-Encoding", "base64"},
-			{"Content-Disposition", "attachment; filename=\"" + filename + "\""},
-		},
-		Body: encodeBase64(der),
+	return &Entity{Header: partHeader(ct, filename), Body: encodeBase64(der)}
+}
+
+func partHeader(ct, filename string) []Field {
+	return []Field{
+		{"Content-Type", ct},
+		{"Content-Transfer-Encoding", "base64"},
+		{"Content-Disposition", "attachment; filename=\"" + filename + "\""},
 	}
 }

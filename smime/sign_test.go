@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -292,9 +293,65 @@ func TestSigningTimeEncoding(t *testing.T) {
 		{time.Date(2050, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), "\x18\x0f20500102020405Z"},
 	}
 	for _, tt := range tests {
-		attrs, err := signedAttrs(make([]byte, 32), tt.now)
+		attrs, err := signedAttrs(make([]byte, 32), tt.now, nil)
 		if err != nil || !bytes.Contains(attrs, []byte(tt.want)) {
 			t.Errorf("signedAttrs(%v) = %x, %v; want it to hold %q", tt.now, attrs, err, tt.want)
 		}
 	}
+}
+
+// TestSignEncryptionKeyPreference: the signer's encryption certificate is
+// named in SMIMEEncryptionKeyPreference ([0] issuerAndSerialNumber, RFC
+// 8551 §2.5.3) and in Microsoft's attribute, and sent with the signature;
+// by default a signing certificate that can receive encrypted mail names
+// itself, an ECDSA one nothing; an expired encryption certificate is
+// refused. openssl still verifies every signature.
+func TestSignEncryptionKeyPreference(t *testing.T) {
+	p := getPKI(t)
+	withEnc := *p.signer
+	withEnc.EncryptionCertificate = p.recipient
+	expiredEnc := *p.signer
+	expiredEnc.EncryptionCertificate = p.expired.Certificate
+	tests := []struct {
+		name string
+		s    *Signer
+		want *x509.Certificate
+	}{
+		{"separate encryption certificate", &withEnc, p.recipient},
+		{"dual-use signing certificate", p.signer, p.signer.Certificate},
+		{"ecdsa signing certificate", p.signerEC, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := signOrFail(t, testEntities["ascii"], tt.s, nil)
+			opensslVerify(t, p, e.Bytes())
+			p7 := parseSignature(t, e)
+			var pref asn1.RawValue
+			errPref := p7.UnmarshalSignedAttribute(oidAttrEncKeyPref, &pref)
+			var ms issuerAndSerialNumber
+			errMS := p7.UnmarshalSignedAttribute(oidAttrMSEncKeyPref, &ms)
+			if tt.want == nil {
+				if errPref == nil || errMS == nil {
+					t.Errorf("encryption key preference present for %s", tt.name)
+				}
+				return
+			}
+			wantIAS := string(tt.want.RawIssuer) + string(mustMarshal(tt.want.SerialNumber))
+			if errPref != nil || pref.Class != asn1.ClassContextSpecific || pref.Tag != 0 || string(pref.Bytes) != wantIAS {
+				t.Errorf("SMIMEEncryptionKeyPreference = %x, %v; want [0] issuer and serial of %v", pref.FullBytes, errPref, tt.want.Subject)
+			}
+			if errMS != nil || ms.Serial.Cmp(tt.want.SerialNumber) != 0 || string(ms.Issuer.FullBytes) != string(tt.want.RawIssuer) {
+				t.Errorf("Microsoft encryption key preference = %v, %v", ms, errMS)
+			}
+			found := false
+			for _, c := range p7.Certificates {
+				found = found || c.Equal(tt.want)
+			}
+			if !found {
+				t.Errorf("encryption certificate not sent with the signature")
+			}
+		})
+	}
+	_, err := Sign(strings.NewReader(testEntities["ascii"]), &expiredEnc, nil)
+	assertCertProblem(t, err, CertExpired)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -23,6 +24,29 @@ type Signer struct {
 	// Chain holds further certificates to include: intermediates, and
 	// the root if the caller wants it sent. Order does not matter.
 	Chain []*x509.Certificate
+	// EncryptionCertificate is the signer's own certificate for
+	// encryption, when it is not Certificate. It is sent with the
+	// signature and named in the SMIMEEncryptionKeyPreference attribute
+	// (RFC 8551 §2.5.3) and in Microsoft's equivalent, so that Outlook
+	// and Thunderbird encrypt replies to it. Nil: Certificate is named
+	// when it can receive encrypted mail (RSA, keyEncipherment allowed),
+	// and nothing otherwise.
+	EncryptionCertificate *x509.Certificate
+}
+
+// encryptionCert returns the certificate to announce for encryption, or
+// nil, and checks a given EncryptionCertificate at time now.
+func (s *Signer) encryptionCert(now time.Time) (*x509.Certificate, error) {
+	if s.EncryptionCertificate != nil {
+		if err := checkRecipientCert(s.EncryptionCertificate, now); err != nil {
+			return nil, err
+		}
+		return s.EncryptionCertificate, nil
+	}
+	if checkRecipientCert(s.Certificate, now) != nil {
+		return nil, nil
+	}
+	return s.Certificate, nil
 }
 
 // NewSigner builds a Signer from PEM data. certPEM holds the end-entity

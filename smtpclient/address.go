@@ -54,7 +54,7 @@ func validLocalPart(s string) bool {
 	if s[0] == '"' {
 		return validQuoted(s)
 	}
-	for _, atom := range strings.Split(s, ".") {
+	for atom := range strings.SplitSeq(s, ".") {
 		if atom == "" {
 			return false
 		}
@@ -114,7 +114,7 @@ func validDomain(d string) bool {
 		}
 		return true
 	}
-	for _, label := range strings.Split(d, ".") {
+	for label := range strings.SplitSeq(d, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}

@@ -77,7 +77,7 @@ func (c *Client) authExchange(ctx context.Context, m saslmech.Mechanism, line st
 		resp := ir
 		if ir == nil {
 			var done bool
-			if resp, done, err = c.answer(ctx, m, r.Message); done {
+			if resp, done, err = c.answer(ctx, m, r.Message, round); done {
 				return err
 			}
 		}
@@ -90,8 +90,14 @@ func (c *Client) authExchange(ctx context.Context, m saslmech.Mechanism, line st
 
 // answer computes the response to one challenge. When the exchange is over
 // (done), err is what Auth returns.
-func (c *Client) answer(ctx context.Context, m saslmech.Mechanism, msg string) (resp []byte, done bool, err error) {
+func (c *Client) answer(ctx context.Context, m saslmech.Mechanism, msg string, round int) (resp []byte, done bool, err error) {
 	ch, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(msg))
+	if derr != nil && round == 0 && strings.EqualFold(m.Name(), "NTLM") {
+		// MS-SMTPNTLM section 2.2.1.2: to "AUTH NTLM" without an initial
+		// response, Exchange answers "334 NTLM supported", text that has
+		// no bearing on the exchange; the negotiate message follows.
+		ch, derr = nil, nil
+	}
 	if derr != nil {
 		return nil, true, c.cancel(ctx, &ProtocolError{Command: "AUTH", Reason: "challenge is not base64"})
 	}

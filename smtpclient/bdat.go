@@ -39,6 +39,14 @@ func (k *chunker) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// chunkState is what a client reuses from one chunked transfer to the
+// next, so that a message costs no allocations for it.
+type chunkState struct {
+	b   bdat
+	k   chunker
+	enc bodyEncoder
+}
+
 // bdat is the state of a chunked transfer.
 type bdat struct {
 	c           *Client
@@ -55,18 +63,22 @@ type bdat struct {
 // goes out with the pipelined envelope; when the message fits in it, that
 // is the only round trip.
 func (c *Client) sendChunks(ctx context.Context, t *tx, src *source, deferred, pipe bool) error {
-	if c.chunk == nil {
-		c.chunk = make([]byte, 0, chunkSize)
+	if c.chunks == nil {
+		cs := &chunkState{}
+		cs.k = chunker{buf: make([]byte, 0, chunkSize), emit: cs.b.emit}
+		c.chunks = cs
 	}
-	b := &bdat{c: c, ctx: ctx, t: t, deferred: deferred}
+	cs := c.chunks
+	b, k, enc := &cs.b, &cs.k, &cs.enc
+	*b = bdat{c: c, ctx: ctx, t: t, deferred: deferred}
 	if pipe {
 		b.window = bdatWindow
 	}
-	k := &chunker{buf: c.chunk[:0], emit: b.emit}
+	k.buf = k.buf[:0]
 	// t.params, not c.params: with PIPELINING the MAIL reply is not read yet.
-	enc := newBodyEncoder(k, false, t.params.body8, c.opts.RejectBareLineEnds)
+	*enc = newBodyEncoder(k, false, t.params.body8, c.opts.RejectBareLineEnds)
 	enc.limit = c.sizeLimit()
-	err := c.copyBody(&enc, src)
+	err := c.copyBody(enc, src)
 	if err == nil {
 		err = enc.close()
 	}
@@ -79,22 +91,26 @@ func (c *Client) sendChunks(ctx context.Context, t *tx, src *source, deferred, p
 		}
 		return err
 	}
-	c.trace.note("[message body, " + strconv.FormatInt(b.n, 10) + " octets in BDAT chunks]")
 	return c.done(t, b.final)
 }
 
 // emit sends one chunk and reads the replies that are due.
 func (b *bdat) emit(data []byte, last bool) error {
 	c := b.c
-	line := "BDAT " + strconv.Itoa(len(data))
+	c.line = strconv.AppendInt(append(c.line[:0], "BDAT "...), int64(len(data)), 10)
 	if last {
-		line += " LAST"
+		c.line = append(c.line, " LAST"...)
 	}
 	c.deadline(b.ctx, c.opts.CommandTimeout)
-	c.writeLine(line) //nolint:errcheck
-	c.bw.Write(data)  //nolint:errcheck // a write error shows in Flush
+	c.trace.client(c.line)
+	c.bw.Write(c.line) //nolint:errcheck // a write error shows in Flush
+	c.bw.WriteString("\r\n")
+	c.bw.Write(data) //nolint:errcheck
 	b.n += int64(len(data))
 	b.outstanding++
+	if last && c.trace != nil {
+		c.trace.note("[message body, " + strconv.FormatInt(b.n, 10) + " octets in BDAT chunks]")
+	}
 	if b.deferred {
 		b.deferred = false
 		if err := c.readEnvelope(b.ctx, b.t, true); err != nil {

@@ -41,9 +41,10 @@ type Client struct {
 	opts  Options
 	trace *tracer
 
-	ext   map[string]string
-	mechs []string
-	isTLS bool
+	ext     map[string]string
+	mechs   []string
+	sizeMax int64 // SIZE limit from ext; 0 means none
+	isTLS   bool
 
 	closed   bool
 	closeErr error
@@ -51,8 +52,9 @@ type Client struct {
 	params   mailParams // what the open transaction declared
 	used     bool       // a transaction was completed on this connection
 
-	block []byte // first block of a message, allocated on first use
-	chunk []byte // BDAT chunk buffer, allocated on first use
+	block  []byte      // first block of a message, allocated on first use
+	chunks *chunkState // BDAT state, allocated on first use
+	line   []byte      // scratch space for a command line
 }
 
 // newConn wraps conn without any exchange.
@@ -64,8 +66,8 @@ func newConn(conn net.Conn, host string, o Options) *Client {
 		host: host,
 		opts: o,
 	}
-	if o.Trace != nil {
-		c.trace = &tracer{w: o.Trace}
+	if o.Trace != nil || o.TraceHandler != nil {
+		c.trace = &tracer{w: o.Trace, h: o.TraceHandler}
 	}
 	return c
 }
@@ -75,8 +77,19 @@ func newConn(conn net.Conn, host string, o Options) *Client {
 // blocked I/O. The returned function ends the exchange.
 func (c *Client) begin(ctx context.Context, timeout time.Duration) (end func() bool) {
 	c.setDeadline(ctx, timeout, readWrite)
+	return c.interruptOn(ctx)
+}
+
+// interruptOn makes cancelling ctx interrupt blocked I/O on the connection
+// and returns the function that undoes this.
+func (c *Client) interruptOn(ctx context.Context) (stop func() bool) {
+	if ctx.Done() == nil {
+		return neverStop
+	}
 	return context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) }) //nolint:errcheck
 }
+
+func neverStop() bool { return false }
 
 // Which deadlines setDeadline sets.
 const (
@@ -163,7 +176,9 @@ func (c *Client) writeLine(line string) error {
 	if strings.ContainsAny(line, "\r\n\x00") {
 		return &ArgumentError{Field: "command", Reason: "contains CR, LF or NUL"}
 	}
-	c.trace.client([]byte(line))
+	if c.trace != nil {
+		c.trace.client([]byte(line))
+	}
 	c.bw.WriteString(line)
 	c.bw.WriteString("\r\n")
 	return nil

@@ -43,7 +43,7 @@ func (c *Client) newDataWriter(ctx context.Context, stuff bool) *dataWriter {
 	w := &dataWriter{c: c, ctx: ctx}
 	w.enc = newBodyEncoder(c.bw, stuff, c.params.body8, c.opts.RejectBareLineEnds)
 	w.enc.limit = c.sizeLimit()
-	w.stop = context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) }) //nolint:errcheck
+	w.stop = c.interruptOn(ctx)
 	return w
 }
 

@@ -156,6 +156,11 @@ func (c *Client) open(ctx context.Context) error {
 		return fmt.Errorf("%w: STARTTLS not offered", ErrTLSRequired)
 	}
 	err := c.startTLS(ctx, tlsConfig(c.opts.TLSConfig, c.host, policy))
+	if err != nil && policy == tlsprofile.May && !c.closed && errors.Is(err, ErrTLSRequired) {
+		// Refused with a reply: the session is still in a clean state in
+		// clear, and opportunistic TLS goes on without it.
+		return nil
+	}
 	if err != nil && !c.closed {
 		c.abandon(ctx)
 	}
@@ -221,13 +226,14 @@ func (c *Client) greet(ctx context.Context) error {
 // on a connection still in clear (SEC-07: a server without EHLO cannot
 // start TLS). A 421 is returned as it is (CASE-15).
 func (c *Client) hello(ctx context.Context, tlsRequired bool) error {
-	c.ext, c.mechs = nil, nil
+	c.ext, c.mechs, c.sizeMax = nil, nil, 0
 	r, err := c.cmd(ctx, c.opts.CommandTimeout, "EHLO", "EHLO "+c.opts.LocalName)
 	if err != nil {
 		return err
 	}
 	if r.Code == 250 {
 		c.ext, c.mechs = parseEHLO(r.Message)
+		c.sizeMax = parseSize(c.ext)
 		return nil
 	}
 	if r.Code != 500 && r.Code != 502 {

@@ -11,12 +11,30 @@
 //   - RFC 2920: PIPELINING; RFC 3030: CHUNKING (BDAT)
 //   - RFC 1870: SIZE; RFC 6152: 8BITMIME; RFC 6531: SMTPUTF8
 //   - RFC 3461: DSN parameters (RET, ENVID, NOTIFY, ORCPT)
+//   - RFC 8689: REQUIRETLS
 //   - RFC 2034 and RFC 3463: enhanced status codes
+//   - RFC 1928 and RFC 1929: SOCKS5 proxies ([SOCKS5])
 //
 // [Dial], [DialTLS] and [NewClient] return a [Client] ready for
 // [Client.SendMail], which sends a whole message, or for the single steps
 // [Client.Mail], [Client.Rcpt] and [Client.Data]. A [Pool] shares clients
 // between goroutines.
+//
+// # Round trips
+//
+// SendMail waits for the server as seldom as the server allows. With
+// PIPELINING, MAIL FROM, every RCPT TO and DATA go out in one write and
+// the message in a second: two round trips. With PIPELINING and CHUNKING a
+// message under 64 KiB goes out with its envelope in one BDAT LAST: one
+// round trip. net/smtp needs four. Messages are streamed, never held in
+// memory: a message of any size costs a 64 KiB block and a 128 KiB chunk
+// buffer, both reused from one message to the next on a connection.
+//
+// A message larger than the server's SIZE limit is refused before any byte
+// of it is sent when its size is known (MailOptions.Size, a message under
+// 64 KiB, or a reader with a Len or Seek method); a stream of unknown size
+// is cut off when it passes the limit. 8-bit content for a server without
+// 8BITMIME is an [*ExtensionError]: re-encode it and send again.
 //
 // # Timeouts
 //
@@ -56,6 +74,7 @@
 // and NUL are refused. Replies are bounded in line length, line count and
 // size, and every line of a multi-line reply must carry the same code.
 //
-// The optional [Options.Trace] writer receives the dialogue with every
-// AUTH payload replaced by [redacted]; the package logs nothing else.
+// The optional [Options.Trace] writer and [Options.TraceHandler] (a
+// slog.Handler) receive the dialogue with every AUTH payload replaced by
+// [redacted]; the package logs nothing else.
 package smtpclient

@@ -17,7 +17,8 @@ func (c EnhancedCode) String() string {
 }
 
 // parseEnhancedCode reads an enhanced code at the start of text (RFC 3463
-// section 2: class 2, 4 or 5; subject and detail of one to three digits)
+// section 2: class 2, 4 or 5; subject and detail of one to three digits
+// without a leading zero)
 // followed by a space or the end. It returns the code and the length of
 // the text it used, or ok false.
 func parseEnhancedCode(text string) (c EnhancedCode, n int, ok bool) {
@@ -27,13 +28,13 @@ func parseEnhancedCode(text string) (c EnhancedCode, n int, ok bool) {
 	c[0] = int(text[0] - '0')
 	i := 2
 	for part := 1; part < 3; part++ {
-		v, digits := 0, 0
+		v, digits, lead := 0, 0, i
 		for i < len(text) && text[i] >= '0' && text[i] <= '9' && digits < 4 {
 			v = v*10 + int(text[i]-'0')
 			i++
 			digits++
 		}
-		if digits == 0 || digits > 3 {
+		if digits == 0 || digits > 3 || (digits > 1 && text[lead] == '0') {
 			return EnhancedCode{}, 0, false
 		}
 		c[part] = v

@@ -11,7 +11,9 @@ import (
 // Error is a reply in which the server refused or deferred a command.
 type Error struct {
 	// Command names what was refused: "MAIL FROM", "RCPT TO", "DATA",
-	// "EHLO" and so on. It is empty for the greeting.
+	// "EHLO" and so on. It is empty for the greeting, and "idle" for a
+	// reply that came while no command was pending (typically a 421 sent
+	// to a connection left idle, RFC 5321 section 3.8).
 	Command string
 	// Code is the three-digit reply code (RFC 5321 section 4.2).
 	Code int
@@ -26,9 +28,12 @@ type Error struct {
 // Error reads like "RCPT TO rejected: 550 5.7.1 Relaying denied".
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Command == "" {
+	switch e.Command {
+	case "":
 		b.WriteString("server refused the connection: ")
-	} else {
+	case idleCommand:
+		b.WriteString("server ended the idle connection: ")
+	default:
 		b.WriteString(e.Command)
 		b.WriteString(" rejected: ")
 	}
@@ -43,6 +48,9 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// idleCommand is Error.Command for a reply nobody asked for.
+const idleCommand = "idle"
 
 // Temporary reports whether the reply was a transient failure (4xx): the
 // same command may succeed later.
@@ -61,6 +69,7 @@ type ProtocolError struct {
 	Reason string
 }
 
+// Error reads like "smtpclient: protocol error after DATA: reply code changed".
 func (e *ProtocolError) Error() string {
 	if e.Command == "" {
 		return "smtpclient: protocol error in greeting: " + e.Reason
@@ -75,9 +84,11 @@ func (e *ProtocolError) Temporary() bool { return true }
 // or mismatched certificate. Err is the error from crypto/tls, so
 // errors.As finds [x509.UnknownAuthorityError] and its kin.
 type TLSError struct {
+	// Err is the handshake error from crypto/tls.
 	Err error
 }
 
+// Error names the handshake failure and the crypto/tls reason.
 func (e *TLSError) Error() string { return "smtpclient: TLS handshake failed: " + e.Err.Error() }
 
 // Unwrap returns the underlying crypto/tls error.
@@ -88,10 +99,13 @@ func (e *TLSError) Unwrap() error { return e.Err }
 // character in a command argument. Nothing was sent. The error names the
 // field, never the value, so that it is safe to log.
 type ArgumentError struct {
-	Field  string
+	// Field names the argument, such as "recipient address".
+	Field string
+	// Reason says what was wrong with it.
 	Reason string
 }
 
+// Error names the field and the reason, never the value.
 func (e *ArgumentError) Error() string {
 	return "smtpclient: invalid " + e.Field + ": " + e.Reason
 }
@@ -105,6 +119,7 @@ type ExtensionError struct {
 	Reason string
 }
 
+// Error names the missing extension and what needed it.
 func (e *ExtensionError) Error() string {
 	return "smtpclient: server does not offer " + e.Extension + ", needed for " + e.Reason
 }
@@ -125,6 +140,7 @@ type SizeError struct {
 	Partial bool
 }
 
+// Error gives the size and the server's limit.
 func (e *SizeError) Error() string {
 	if e.Partial {
 		return "smtpclient: message exceeds the server's SIZE limit of " +
@@ -146,6 +162,7 @@ type BodyError struct {
 	Reason string
 }
 
+// Error gives the offset of the line and the reason.
 func (e *BodyError) Error() string {
 	return "smtpclient: message line at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Reason
 }

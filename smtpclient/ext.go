@@ -60,12 +60,17 @@ func isKeyword(kw string) bool {
 
 // sizeLimit returns the server's SIZE limit (RFC 1870), or 0 when it gave
 // none or no number.
-func (c *Client) sizeLimit() int64 {
-	p, ok := c.ext["SIZE"]
+func (c *Client) sizeLimit() int64 { return c.sizeMax }
+
+// parseSize reads the parameter of the SIZE keyword: a number, or nothing
+// for no stated limit.
+func parseSize(ext map[string]string) int64 {
+	p, ok := ext["SIZE"]
 	if !ok {
 		return 0
 	}
-	n, err := strconv.ParseInt(strings.Fields(p + " 0")[0], 10, 64)
+	p, _, _ = strings.Cut(p, " ")
+	n, err := strconv.ParseInt(p, 10, 64)
 	if err != nil || n < 0 {
 		return 0
 	}

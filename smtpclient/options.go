@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -45,7 +46,8 @@ type Options struct {
 	// value, tlsprofile.Verify, requires STARTTLS and checks the server's
 	// certificate; Encrypt requires it without the check; May uses it
 	// when offered (without the check, as Postfix does) and continues in
-	// clear otherwise; None never sends STARTTLS. With DialTLS the TLS
+	// clear when it is not offered or is refused with a reply (a failed
+	// handshake still ends the session); None never sends STARTTLS. With DialTLS the TLS
 	// is implicit and only Verify checks the certificate.
 	TLSPolicy tlsprofile.Policy
 
@@ -58,6 +60,12 @@ type Options struct {
 	// with AUTH payloads replaced by [redacted]. Message bodies are not
 	// traced, only their size.
 	Trace io.Writer
+
+	// TraceHandler, when set, receives the same dialogue, redacted the
+	// same way, as one record per line at level Debug with the message
+	// "smtp" and the attributes "dir" ("C" or "S") and "line". It may be
+	// set together with Trace.
+	TraceHandler slog.Handler
 
 	// Dialer opens the connection in Dial and DialTLS. Nil means a
 	// net.Dialer.

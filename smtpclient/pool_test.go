@@ -145,6 +145,29 @@ func (f *fakeClock) advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
+// A connection whose NOOP check fails is replaced before the message is
+// sent on it.
+func TestPoolFailedNoop(t *testing.T) {
+	t.Parallel()
+	k := &sink{ext: []string{"PIPELINING"}, noop: "421 4.4.2 closing"}
+	p := poolFor(k.start(t), 1)
+	defer p.Close(context.Background())
+	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	p.Now = clock.Now
+	for i := range 2 {
+		if i == 1 {
+			clock.advance(DefaultIdleCheck + time.Second)
+		}
+		if _, err := p.SendMail(context.Background(), "s@example.com", []string{"r@example.org"},
+			strings.NewReader("x\r\n"), nil); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if n, m := k.connections(), len(k.messages()); n != 2 || m != 2 {
+		t.Errorf("%d connections and %d messages, want 2 and 2", n, m)
+	}
+}
+
 // An idle connection is checked with NOOP after IdleCheck and replaced
 // (after QUIT) once idle longer than IdleLimit.
 func TestPoolIdle(t *testing.T) {

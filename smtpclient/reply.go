@@ -84,13 +84,21 @@ func readReply(br *bufio.Reader, t *tracer, command string, lineMax int) (*Reply
 			}
 			msg = strings.TrimLeft(msg[n:], " ")
 		}
-		if row > 0 {
+		switch row {
+		case 0:
+			r.Message = msg
+		case 1:
+			text.WriteString(r.Message)
+			fallthrough
+		default:
 			text.WriteByte('\n')
+			text.WriteString(msg)
 		}
-		text.WriteString(msg)
 		if last {
-			r.Message = text.String()
-			r.multi = row > 0
+			if row > 0 {
+				r.Message = text.String()
+				r.multi = true
+			}
 			return &r, nil
 		}
 	}

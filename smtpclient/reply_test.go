@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +123,7 @@ func TestSlowlorisSEC42(t *testing.T) {
 			if _, err := io.WriteString(s.conn, reply[i:i+1]); err != nil {
 				return
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	tests := map[string]func(s *srv){
@@ -145,7 +146,7 @@ func TestSlowlorisSEC42(t *testing.T) {
 			if !errors.Is(err, ErrTimeout) {
 				t.Errorf("Dial error = %v, want ErrTimeout", err)
 			}
-			if d := time.Since(start); d > 2*time.Second {
+			if d := time.Since(start); d > 5*time.Second { // trickling takes over 10 s
 				t.Errorf("gave up after %v", d)
 			}
 		})
@@ -182,6 +183,9 @@ func TestEnhancedCode(t *testing.T) {
 		{"5.1.1x", EnhancedCode{}, 0, false},
 		{"5.1 x", EnhancedCode{}, 0, false},
 		{"mx.example.com", EnhancedCode{}, 0, false},
+		{"2.0.00 x", EnhancedCode{}, 0, false}, // RFC 3463: no leading zero
+		{"5.07.1 x", EnhancedCode{}, 0, false},
+		{"5.0.10 x", EnhancedCode{5, 0, 10}, 6, true},
 	}
 	for _, tt := range tests {
 		got, n, ok := parseEnhancedCode(tt.in)
@@ -208,6 +212,23 @@ func FuzzReadReply(f *testing.F) {
 		}
 		if len(r.Message) > maxReplySize {
 			t.Fatalf("readReply(%q) message of %d bytes", in, len(r.Message))
+		}
+		// SEC-40: every line the reply took carries the same code, and
+		// only the last one ends it.
+		rows := strings.Count(r.Message, "\n") + 1
+		lines := strings.SplitAfter(in, "\n")
+		if rows > len(lines) || rows > maxReplyRows {
+			t.Fatalf("readReply(%q) has %d rows from %d lines", in, rows, len(lines))
+		}
+		code := strconv.Itoa(r.Code)
+		for i, l := range lines[:rows] {
+			sep := byte(' ')
+			if i < rows-1 {
+				sep = '-'
+			}
+			if !strings.HasPrefix(l, code) || (len(strings.TrimRight(l, "\r\n")) > 3 && l[3] != sep) {
+				t.Fatalf("readReply(%q) took line %q into reply %d", in, l, r.Code)
+			}
 		}
 	})
 }

@@ -53,10 +53,14 @@ type RcptResult struct {
 // RecipientError reports recipients the server refused. When Delivered
 // is zero the message was not sent at all.
 type RecipientError struct {
-	Refused   []RcptResult
+	// Refused lists the refused recipients in the order given, each with
+	// the server's *Error.
+	Refused []RcptResult
+	// Delivered is the number of recipients the message went to.
 	Delivered int
 }
 
+// Error counts the refused recipients and lists each with its reply.
 func (e *RecipientError) Error() string {
 	var b strings.Builder
 	b.WriteString("smtpclient: ")
@@ -117,6 +121,12 @@ func (c *Client) SendMail(ctx context.Context, from string, to []string, msg io.
 	res, _, err := c.send(ctx, from, to, src, o)
 	return res, err
 }
+
+// BUG(mailwright): a message over 64 KiB read from a reader with neither
+// a Len nor a Seek method has no known size: MAIL FROM carries no SIZE, and
+// a message over the server's SIZE limit is stopped only when it passes
+// the limit, after part of it was sent (the transaction is then aborted by
+// closing the connection). Set MailOptions.Size when the size is known.
 
 // source is a message whose first block has been read.
 type source struct {
@@ -184,7 +194,7 @@ func (c *Client) send(ctx context.Context, from string, to []string, src *source
 	if err := c.unsolicited(ctx); err != nil {
 		return nil, false, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) }) //nolint:errcheck
+	stop := c.interruptOn(ctx)
 	defer stop()
 	t := &tx{params: p, res: &SendResult{Recipients: make([]RcptResult, len(to))}}
 	for i, r := range to {
@@ -270,10 +280,10 @@ func (c *Client) unsolicited(ctx context.Context) error {
 		return nil
 	}
 	c.setDeadline(ctx, c.opts.CommandTimeout, readOnly)
-	if _, err := c.read(ctx, "idle", maxReplyLine); err != nil {
+	if _, err := c.read(ctx, idleCommand, maxReplyLine); err != nil {
 		return err
 	}
-	return c.fail(ctx, "idle", &ProtocolError{Command: "previous command", Reason: "unsolicited reply"})
+	return c.fail(ctx, idleCommand, &ProtocolError{Command: "previous command", Reason: "unsolicited reply"})
 }
 
 // deadline sets an absolute deadline for the next step.
@@ -412,6 +422,9 @@ func (c *Client) checkEnvelope(ctx context.Context, t *tx, all bool) error {
 
 // refused builds the RecipientError for the refused recipients.
 func (t *tx) refused(delivered int) error {
+	if delivered == len(t.res.Recipients) {
+		return nil
+	}
 	e := &RecipientError{Delivered: delivered}
 	for _, r := range t.res.Recipients {
 		if r.Err != nil {

@@ -5,6 +5,7 @@ package smtpclient
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -106,7 +107,7 @@ func TestSendMailRoundTrips(t *testing.T) {
 			if len(msgs) != 3 {
 				t.Fatalf("server got %d messages, want 3", len(msgs))
 			}
-			want := sinkMsg{from: "s@example.com", to: to, body: []byte(msg)}
+			want := sinkMsg{from: "s@example.com", to: to, body: []byte(msg), size: int64(len(msg))}
 			if diff := cmp.Diff(want, msgs[2], cmp.AllowUnexported(sinkMsg{})); diff != "" {
 				t.Errorf("message (-want +got):\n%s", diff)
 			}
@@ -208,5 +209,101 @@ func TestSendMailNoneAccepted(t *testing.T) {
 			t.Errorf("%v: connection not reusable: %v", ext, err)
 		}
 		c.Close()
+	}
+}
+
+// SEC-30: a message that is already canonical (CRLF only) reaches the
+// server byte for byte as given, dot-leading lines included, so that a
+// DKIM signature made over it still verifies; with DATA and with BDAT.
+func TestCanonicalMessageUnchangedSEC30(t *testing.T) {
+	t.Parallel()
+	msg := "DKIM-Signature: v=1; a=ed25519-sha256; b=abc\r\nSubject: x\r\n\r\n.leading dot\r\n.\r\n..\r\n" +
+		strings.Repeat("line\r\n", 20000) + ".end\r\n"
+	for _, ext := range [][]string{{"PIPELINING", "8BITMIME"}, {"PIPELINING", "CHUNKING", "8BITMIME"}} {
+		k := &sink{ext: ext}
+		c, err := Dial(context.Background(), k.start(t), plain())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"},
+			strings.NewReader(msg), nil); err != nil {
+			t.Fatal(err)
+		}
+		c.Quit(context.Background())
+		if m := k.messages(); len(m) != 1 || string(m[0].body) != msg {
+			t.Errorf("%v: the server did not get the message byte for byte", ext)
+		}
+	}
+}
+
+// CASE-19 for a stream: 8-bit content after the first 64 KiB, to a server
+// without 8BITMIME, stops the transfer with an ExtensionError and no
+// message is delivered.
+func TestEightBitLateCASE19(t *testing.T) {
+	t.Parallel()
+	msg := "Subject: x\r\n\r\n" + strings.Repeat(strings.Repeat("a", 70)+"\r\n", 2000) + "caf\xc3\xa9\r\n"
+	for _, ext := range [][]string{{"PIPELINING"}, {"PIPELINING", "CHUNKING"}} {
+		k := &sink{ext: ext}
+		c, err := Dial(context.Background(), k.start(t), plain())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"},
+			io.MultiReader(strings.NewReader(msg)), nil)
+		var ee *ExtensionError
+		if !errors.As(err, &ee) || ee.Extension != "8BITMIME" {
+			t.Errorf("%v: SendMail = %v, want an ExtensionError for 8BITMIME", ext, err)
+		}
+		c.Close()
+		if n := len(k.messages()); n != 0 {
+			t.Errorf("%v: server got %d messages, want 0", ext, n)
+		}
+	}
+}
+
+// A BDAT chunk refused in the middle of a pipelined transfer: the client
+// reads every outstanding reply, resets, reports the refusal, and the
+// connection stays usable.
+func TestBDATChunkRefused(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat(strings.Repeat("c", 98)+"\r\n", 3000) // 300,000 octets: three chunks
+	addr, s := serve(t, func(s *srv) {
+		s.greet("PIPELINING", "CHUNKING")
+		s.expect("MAIL FROM:<a@example.com>")
+		s.expect("RCPT TO:<b@example.org>")
+		chunk := func() {
+			l, _ := s.line()
+			if !strings.HasPrefix(l, "BDAT ") {
+				t.Errorf("server got %q, want BDAT", l)
+				return
+			}
+			n, _ := parseBDAT(strings.TrimPrefix(l, "BDAT "))
+			io.ReadFull(s.br, make([]byte, n))
+		}
+		chunk() // the client waits for the envelope replies after the first chunk
+		s.send("250 ok", "250 ok", "250 2.0.0 chunk ok")
+		chunk()
+		chunk()
+		s.send("552 5.3.4 message too big", "503 5.5.1 no transaction")
+		s.expect("RSET")
+		s.send("250 ok")
+		s.expect("NOOP")
+		s.send("250 ok")
+	})
+	c, err := Dial(context.Background(), addr, plain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.SendMail(context.Background(), "a@example.com", []string{"b@example.org"}, strings.NewReader(msg), nil)
+	var se *Error
+	if !errors.As(err, &se) || se.Code != 552 || se.Command != "BDAT" {
+		t.Fatalf("SendMail = %v, want the 552 to BDAT", err)
+	}
+	if err := c.Noop(context.Background()); err != nil {
+		t.Errorf("connection not reusable: %v", err)
+	}
+	if got := s.commands(); len(got) != 8 || got[6] != "RSET" {
+		t.Errorf("server got %q", got)
 	}
 }

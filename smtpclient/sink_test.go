@@ -24,6 +24,12 @@ type sink struct {
 	// message, and the connection is closed: a server that drops the
 	// client while it sits idle (CASE-16).
 	idle421 string
+	// discard keeps no message bodies, only their sizes, so that a large
+	// message costs the test server no memory.
+	discard bool
+	// noop, when set, is the reply to NOOP, after which the connection
+	// is closed.
+	noop string
 
 	conns int // connections accepted
 
@@ -38,10 +44,11 @@ type sinkMsg struct {
 	from string
 	to   []string
 	body []byte
+	size int64
 }
 
 // start listens on loopback and serves connections until cleanup.
-func (k *sink) start(t *testing.T) string {
+func (k *sink) start(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -121,7 +128,14 @@ func (k *sink) session(c net.Conn) {
 				bw.WriteString("250" + sep + l + "\r\n")
 			}
 			bw.Flush()
-		case "HELO", "NOOP":
+		case "NOOP":
+			if k.noop != "" {
+				reply(k.noop)
+				bw.Flush()
+				return
+			}
+			reply("250 ok")
+		case "HELO":
 			reply("250 ok")
 		case "RSET":
 			cur = sinkMsg{}
@@ -147,11 +161,11 @@ func (k *sink) session(c net.Conn) {
 			}
 			reply("354 go ahead")
 			bw.Flush()
-			body, ok := k.readData(br)
+			body, n, ok := k.readData(br)
 			if !ok {
 				return
 			}
-			cur.body = body
+			cur.body, cur.size = body, n
 			k.deliver(&cur, reply)
 			if k.idle421 != "" {
 				reply(k.idle421)
@@ -160,6 +174,18 @@ func (k *sink) session(c net.Conn) {
 			}
 		case "BDAT":
 			n, last := parseBDAT(arg)
+			cur.size += int64(n)
+			if k.discard {
+				if _, err := br.Discard(n); err != nil {
+					return
+				}
+				if !last {
+					reply("250 2.0.0 chunk ok")
+					continue
+				}
+				k.deliver(&cur, reply)
+				continue
+			}
 			chunk := make([]byte, n)
 			if _, err := io.ReadFull(br, chunk); err != nil {
 				return
@@ -206,24 +232,33 @@ func (k *sink) deliver(cur *sinkMsg, reply func(string)) {
 	reply("250 2.0.0 queued as 1234")
 }
 
-// readData reads a DATA body up to the lone dot and un-stuffs it.
-func (k *sink) readData(br *bufio.Reader) ([]byte, bool) {
+// readData reads a DATA body up to the lone dot and un-stuffs it. It
+// returns the body (nil when discarding) and its size.
+func (k *sink) readData(br *bufio.Reader) ([]byte, int64, bool) {
 	var body bytes.Buffer
+	var n int64
+	atStart := true
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil && err != bufio.ErrBufferFull {
-			return nil, false
+			return nil, 0, false
 		}
-		k.mu.Lock()
-		k.raw.Write(line)
-		k.mu.Unlock()
-		if string(line) == ".\r\n" {
-			return body.Bytes(), true
+		if !k.discard {
+			k.mu.Lock()
+			k.raw.Write(line)
+			k.mu.Unlock()
 		}
-		if line[0] == '.' {
+		if atStart && string(line) == ".\r\n" {
+			return body.Bytes(), n, true
+		}
+		if atStart && line[0] == '.' {
 			line = line[1:]
 		}
-		body.Write(line)
+		atStart = err == nil
+		n += int64(len(line))
+		if !k.discard {
+			body.Write(line)
+		}
 	}
 }
 

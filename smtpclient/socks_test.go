@@ -120,7 +120,7 @@ func TestSOCKS5(t *testing.T) {
 		t.Errorf("proxy saw CONNECT %q as %q/%q", proxy.dest, proxy.user, proxy.pass)
 	}
 	if m := k.messages(); len(m) != 1 || string(m[0].body) != "via proxy\r\n" {
-		t.Errorf("server got %q", m)
+		t.Errorf("server got %+v", m)
 	}
 }
 

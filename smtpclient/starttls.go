@@ -56,7 +56,7 @@ func (c *Client) startTLS(ctx context.Context, cfg *tls.Config) error {
 	c.conn = tc
 	c.br.Reset(tc)
 	c.bw.Reset(tc)
-	c.ext, c.mechs = nil, nil
+	c.ext, c.mechs, c.sizeMax = nil, nil, 0
 	if err := c.handshake(ctx, tc, c.opts.CommandTimeout); err != nil {
 		c.shut(err)
 		return err

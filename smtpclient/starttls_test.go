@@ -266,6 +266,36 @@ func TestStartTLSMayWithoutOffer(t *testing.T) {
 	}
 }
 
+// Under May a STARTTLS refused with a reply leaves the session in clear,
+// usable; under Encrypt the same refusal is ErrTLSRequired (SEC-05).
+func TestStartTLSMayRefused(t *testing.T) {
+	t.Parallel()
+	addr, _ := serve(t, func(s *srv) {
+		s.greet("STARTTLS", "PIPELINING")
+		s.expect("STARTTLS")
+		s.send("454 4.7.0 TLS not available due to temporary reason")
+		s.expect("NOOP")
+		s.send("250 ok")
+		s.quit()
+	})
+	c, err := Dial(context.Background(), addr, tlsOpts(t, tlsprofile.May))
+	if err != nil {
+		t.Fatalf("Dial under May with STARTTLS refused: %v", err)
+	}
+	if _, ok := c.TLSConnectionState(); ok {
+		t.Error("TLS reported after a refused STARTTLS")
+	}
+	if _, ok := c.Extension("PIPELINING"); !ok {
+		t.Error("capabilities lost after a refused STARTTLS")
+	}
+	if err := c.Noop(context.Background()); err != nil {
+		t.Error(err)
+	}
+	if err := c.Quit(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
 // SEC-09: the EHLO after the handshake fails (421, or the server closes):
 // the connection is closed with a transient error and the client never
 // goes on with the pre-TLS state.

@@ -4,7 +4,10 @@ package smtpclient
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
+	"time"
 )
 
 // tracer writes the dialogue to the caller's trace writer, one "C: " or
@@ -15,6 +18,7 @@ import (
 // line after it is redacted until the server answers with anything but 334.
 type tracer struct {
 	w      io.Writer
+	h      slog.Handler
 	inAuth bool
 	buf    []byte
 }
@@ -59,10 +63,27 @@ func (t *tracer) note(s string) {
 }
 
 func (t *tracer) emit(prefix string, line []byte) {
+	if t.h != nil {
+		t.record(prefix[:1], line)
+	}
+	if t.w == nil {
+		return
+	}
 	t.buf = append(t.buf[:0], prefix...)
 	t.buf = append(t.buf, line...)
 	t.buf = append(t.buf, '\n')
 	t.w.Write(t.buf) //nolint:errcheck // a failing trace must not fail the session
+}
+
+// record hands one line to the slog.Handler at level Debug.
+func (t *tracer) record(dir string, line []byte) {
+	ctx := context.Background()
+	if !t.h.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	r := slog.NewRecord(time.Now(), slog.LevelDebug, "smtp", 0)
+	r.AddAttrs(slog.String("dir", dir), slog.String("line", string(line)))
+	t.h.Handle(ctx, r) //nolint:errcheck // a failing trace must not fail the session
 }
 
 // redactAuth reports whether line is an AUTH command, splitting it into

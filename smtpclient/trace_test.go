@@ -4,6 +4,7 @@ package smtpclient
 
 import (
 	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -87,4 +88,33 @@ func FuzzRedactAuth(f *testing.F) {
 			t.Fatalf("redactAuth(%q) = %q, want %q", line, out, want)
 		}
 	})
+}
+
+// SEC-35 through a slog.Handler: the same redacted lines arrive as Debug
+// records with dir and line attributes, and a handler that is not enabled
+// for Debug gets nothing.
+func TestTraceHandlerSEC35(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	h := slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}})
+	tr := &tracer{h: h}
+	tr.client([]byte("AUTH PLAIN dXNlcgB1c2VyAHNlY3JldA=="))
+	tr.server([]byte("235 2.7.0 ok"))
+	want := `level=DEBUG msg=smtp dir=C line="AUTH PLAIN [redacted]"` + "\n" +
+		`level=DEBUG msg=smtp dir=S line="235 2.7.0 ok"` + "\n"
+	if buf.String() != want {
+		t.Errorf("records:\n%s\nwant:\n%s", buf.String(), want)
+	}
+	var quiet bytes.Buffer
+	tr = &tracer{h: slog.NewTextHandler(&quiet, nil)}
+	tr.client([]byte("NOOP"))
+	if quiet.Len() != 0 {
+		t.Errorf("an Info handler got %q", quiet.String())
+	}
 }

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/mailwright/mailwright/dkim v0.0.0
-	github.com/mailwright/mailwright/mailsender v0.0.0-00010101000000-000000000000
+	github.com/mailwright/mailwright/mailsender v0.0.0
 	github.com/mailwright/mailwright/oauthgmail v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/smime v0.0.0
@@ -14,6 +14,7 @@ require (
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
+	github.com/mailwright/mailwright/conformance v0.0.0
 	github.com/mailwright/mailwright/mime v0.0.0 // indirect
 	github.com/smallstep/pkcs7 v0.2.3 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
@@ -33,3 +34,5 @@ replace (
 	github.com/mailwright/mailwright/smtpclient => ../smtpclient
 	github.com/mailwright/mailwright/tlsprofile => ../tlsprofile
 )
+
+replace github.com/mailwright/mailwright/conformance => ../conformance

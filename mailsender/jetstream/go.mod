@@ -9,16 +9,36 @@ require (
 )
 
 require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.9.0-default-no-op // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/mailwright/mailwright/saslmech v0.0.0 // indirect
+	github.com/mailwright/mailwright/smtpclient v0.0.0 // indirect
+	github.com/mailwright/mailwright/tlsprofile v0.0.0 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/nats-io/jwt/v2 v2.8.3 // indirect
 	github.com/nats-io/nkeys v0.4.17 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )
 
 replace github.com/mailwright/mailwright/mailsender => ..
+
+replace github.com/mailwright/mailwright/saslmech => ../../saslmech
+
+replace github.com/mailwright/mailwright/smtpclient => ../../smtpclient
+
+replace github.com/mailwright/mailwright/tlsprofile => ../../tlsprofile
+
+replace github.com/mailwright/mailwright/mime => ../../mime
+
+replace github.com/mailwright/mailwright/dkim => ../../dkim
+
+replace github.com/mailwright/mailwright/smime => ../../smime
+
+replace github.com/mailwright/mailwright/oauthgmail => ../../oauthgmail

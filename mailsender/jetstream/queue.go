@@ -81,6 +81,9 @@ type Queue struct {
 	cons   jetstream.Consumer
 }
 
+// A Queue takes entries from mailsender's Sender.Enqueue like a spool.
+var _ queue.Enqueuer = (*Queue)(nil)
+
 // header names on stream messages.
 const (
 	hdrID     = "Mailwright-Id"

@@ -4,11 +4,10 @@ package jetstream
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/smtp"
-	"net/textproto"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,49 +19,24 @@ import (
 	"github.com/mailwright/mailwright/mailsender/queue"
 )
 
-// smtpDeliverer sends through the sink with net/smtp, one recipient
-// transaction per call; good enough to drive the queue in tests.
+// smtpDeliverer delivers through the sink at addr with the queue's own
+// SMTP deliverer (pooled smtpclient connections).
 func smtpDeliverer(addr string) queue.Deliverer {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	d := &queue.SMTP{}
 	return queue.DelivererFunc(func(ctx context.Context, e *queue.Entry, rcpts []string, msg io.Reader) queue.Outcome {
-		b, err := io.ReadAll(msg)
-		if err != nil {
-			return queue.Outcome{Err: err}
-		}
-		o := queue.Outcome{Recipients: map[string]queue.Reply{}}
-		var ok []string
-		for _, r := range rcpts {
-			c, err := smtp.Dial(addr)
-			if err != nil {
-				return queue.Outcome{Err: err}
-			}
-			c.Mail(e.From)
-			if err := c.Rcpt(r); err != nil {
-				var te *textproto.Error
-				if !errors.As(err, &te) {
-					return queue.Outcome{Err: err}
-				}
-				o.Recipients[r] = queue.Reply{Code: te.Code, Text: te.Msg}
-				c.Quit()
-				continue
-			}
-			c.Quit()
-			ok = append(ok, r)
-		}
-		if len(ok) == 0 {
-			return o
-		}
-		if err := smtp.SendMail(addr, nil, e.From, ok, b); err != nil {
-			return queue.Outcome{Err: err, PossibleDuplicate: true}
-		}
-		for _, r := range ok {
-			o.Recipients[r] = queue.Reply{Code: 250, Text: "queued"}
-		}
-		return o
+		c := *e
+		c.Profile = queue.Profile{Host: host, Port: p, Security: "none"}
+		return d.Deliver(ctx, &c, rcpts, msg)
 	})
 }
 
+// message returns a message of about size octets of text, in lines of 76
+// (RFC 5322 section 2.1.1).
 func message(id string, size int) string {
-	return "Message-ID: " + id + "\r\nSubject: queued\r\n\r\n" + strings.Repeat("x", size) + "\r\n"
+	line := strings.Repeat("x", 76) + "\r\n"
+	return "Message-ID: " + id + "\r\nSubject: queued\r\n\r\n" + strings.Repeat(line, size/len(line)+1)
 }
 
 func entry(rcpts ...string) *queue.Entry {

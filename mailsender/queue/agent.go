@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -65,7 +66,8 @@ type Agent struct {
 	// Finished, if set, is called after an entry leaves the queue.
 	Finished func(e *Entry)
 
-	busy sync.Map // id -> struct{}: entries being delivered
+	busy  sync.Map // id -> struct{}: entries being delivered
+	sched schedule // next attempt times, so a scan reads only changed entries
 }
 
 func (a *Agent) logger() *slog.Logger {
@@ -159,24 +161,29 @@ func (a *Agent) dispatch(ctx context.Context, work chan<- string) {
 	}
 }
 
-// due lists the ids of entries whose next attempt time has come.
+// due lists the ids of entries whose next attempt time has come, in the
+// order they were queued.
 func (a *Agent) due() []string {
-	ids, err := a.Spool.IDs(false)
+	des, err := os.ReadDir(filepath.Join(a.Spool.dir, stateDir))
 	if err != nil {
 		a.logger().Error("queue: listing spool", "err", err)
 		return nil
 	}
 	now := a.Spool.now()
 	var due []string
-	for _, id := range ids {
+	for _, de := range des {
+		id, ok := strings.CutSuffix(de.Name(), ".json")
+		if !ok {
+			continue
+		}
 		if _, busy := a.busy.Load(id); busy {
 			continue
 		}
-		e, err := a.Spool.Load(id)
-		if err == nil && !e.Next.After(now) {
+		if next, ok := a.sched.next(a.Spool, id, de); ok && !next.After(now) {
 			due = append(due, id)
 		}
 	}
+	a.sched.prune(des)
 	return due
 }
 
@@ -191,6 +198,41 @@ func (a *Agent) RunOnce(ctx context.Context) int {
 		n++
 	}
 	return n
+}
+
+// Drain delivers every entry that is due now, Workers at a time, and
+// returns how many it attempted. Like Run, it takes the agent lock and
+// first recovers entries an earlier agent left in flight; unlike Run, it
+// returns as soon as those deliveries are done, for a command run from
+// cron or a test.
+func (a *Agent) Drain(ctx context.Context) (int, error) {
+	release, err := a.exclusive()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	if err := a.Recover(); err != nil {
+		return 0, err
+	}
+	ids := a.due()
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range max(a.Workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				a.attempt(ctx, id)
+			}
+		}()
+	}
+	for _, id := range ids {
+		a.busy.Store(id, struct{}{})
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	return len(ids), nil
 }
 
 // Recover marks every entry that was in flight when an agent died as a
@@ -222,8 +264,8 @@ var errUnchanged = errors.New("unchanged")
 func (a *Agent) attempt(ctx context.Context, id string) {
 	defer a.busy.Delete(id)
 	e, err := a.Spool.Load(id)
-	if err != nil {
-		return
+	if err != nil || e.Next.After(a.Spool.now()) {
+		return // finished, deleted or rescheduled since the scan
 	}
 	f, err := a.Spool.OpenMessage(id)
 	if err != nil {
@@ -248,33 +290,39 @@ func (a *Agent) markInFlight(id string) error {
 // record applies an outcome to the entry and finishes it when nothing is
 // pending.
 func (a *Agent) record(id string, o Outcome) {
-	var done bool
-	e, err := a.Spool.Update(id, func(e *Entry) error {
-		done = e.Apply(o, a.Spool.now(), a.Backoff)
-		return nil
-	})
+	e, done, err := a.apply(id, o)
 	if err != nil {
 		a.logger().Error("queue: recording outcome", "id", id, "err", err)
 		return
 	}
 	a.logger().Info("queue: attempt", "id", id, "attempts", e.Attempts,
 		"pending", len(e.Pending()), "err", e.LastError)
-	if !done {
-		return
-	}
-	unlock, err := a.Spool.lock(id)
-	if err != nil {
-		return
-	}
-	err = a.Spool.finish(e)
-	unlock()
-	if err != nil {
-		a.logger().Error("queue: finishing entry", "id", id, "err", err)
-		return
-	}
-	if a.Finished != nil {
+	if done && a.Finished != nil {
 		a.Finished(e)
 	}
+}
+
+// apply records o in entry id under its lock. An entry that is finished
+// leaves the queue at once, without first saving its final state: a crash
+// before the removal leaves it in flight, to be retried as a possible
+// duplicate, exactly as a crash just before the outcome was known.
+func (a *Agent) apply(id string, o Outcome) (*Entry, bool, error) {
+	unlock, err := a.Spool.lock(id)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
+	e, err := a.Spool.Load(id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !e.Apply(o, a.Spool.now(), a.Backoff) {
+		return e, false, a.Spool.save(e)
+	}
+	if err := a.Spool.finish(e); err != nil {
+		return nil, false, fmt.Errorf("finishing entry: %w", err)
+	}
+	return e, true, nil
 }
 
 // markingReader calls mark when the reader first reaches its end.

@@ -3,6 +3,20 @@
 // Package queue implements the local mail queue: a crash-safe spool folder
 // and an agent that delivers its entries with retries.
 //
+// It covers:
+//   - RFC 5321 section 4.5.4.1: retry strategy, with the reply codes of
+//     section 4.2 deciding per recipient (4xx retried, 5xx final)
+//   - RFC 5321 section 6.1: a message whose end-of-data reply never came is
+//     retried and marked as a possible duplicate
+//   - RFC 3463: enhanced status codes kept with each recipient's last reply
+//
+// [Spool.Enqueue] stores entries (mailsender's Sender.Enqueue composes and
+// signs them first); [Agent] delivers them through a [Deliverer], normally
+// [SMTP], which keeps one smtpclient pool of authenticated connections per
+// server profile. Any type with an Enqueue method like [Spool]'s is an
+// [Enqueuer]; the NATS JetStream backend in the separate module
+// github.com/mailwright/mailwright/mailsender/jetstream is one.
+//
 // An entry is a composed, signed message plus its envelope and a delivery
 // [Profile] that names the server and the credential to use, never the
 // password or token itself. [Spool.Enqueue] returns only once the entry is
@@ -22,10 +36,18 @@
 // agent dies before it records the answer, the entry is marked "possible
 // duplicate" (RFC 5321 section 6.1) before it is retried.
 //
+// # Security
+//
+// A profile names its credential ("env:NAME", "file:PATH"); the secret is
+// looked up by the agent when it connects ([EnvSecret], [SMTP.Secret]) and
+// is never written to the spool. A profile that asks for TLS waits rather
+// than send in clear. The spool directory is created mode 0700.
+//
 // # Layout
 //
 // A spool directory holds msg/ID.eml (the message, never changed once
 // written), state/ID.json (the envelope, profile and per-recipient state,
 // replaced atomically on every change), failed/ (both files of entries that
-// ended with a failure), and tmp/ for files being written.
+// ended with a failure), tmp/ for files being written, and locks/ for the
+// striped entry locks.
 package queue

@@ -30,8 +30,9 @@ import (
 //	dropmail1-KEY    connection closed on MAIL FROM
 //	dropdata1-KEY    connection closed in the middle of the data
 //
-// The local part of each recipient is ok-…, temp2-… (450 on the first two
-// RCPTs) or bad-… (550 5.1.1).
+// The local part of each recipient is ok-…, bad-… (550 5.1.1), or temp2-…,
+// full2-…, busy2-… for 450 4.2.1, 452 4.5.3 or 451 4.3.0 on the first two
+// RCPTs.
 type faultSink struct {
 	ln   net.Listener
 	wg   sync.WaitGroup
@@ -62,6 +63,10 @@ func startFaultSink(t testing.TB) *faultSink {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveFaultSink(t, ln)
+}
+
+func serveFaultSink(t testing.TB, ln net.Listener) *faultSink {
 	k := &faultSink{ln: ln, attempts: map[string]int{}, got: map[string]int{}}
 	k.wg.Add(1)
 	go func() {
@@ -203,6 +208,10 @@ func (k *faultSink) rcpt(s *session, arg string, reply func(string)) {
 		reply("550 5.1.1 no such user")
 	case name == "temp" && k.try(s.from+"|"+a, n):
 		reply("450 4.2.1 mailbox busy")
+	case name == "full" && k.try(s.from+"|"+a, n):
+		reply("452 4.5.3 too many recipients")
+	case name == "busy" && k.try(s.from+"|"+a, n):
+		reply("451 4.3.0 local error")
 	default:
 		s.rcpts = append(s.rcpts, a)
 		reply("250 2.1.5 ok")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,6 +112,12 @@ func TestLoadFaultySink(t *testing.T) {
 // real disk.
 func memDir(t *testing.T) string {
 	t.Helper()
+	// Each entry takes two pages of tmpfs at its peak; a container's
+	// /dev/shm is often only 64 MiB.
+	var fs syscall.Statfs_t
+	if syscall.Statfs("/dev/shm", &fs) != nil || fs.Bavail*uint64(fs.Bsize) < 512<<20 {
+		return t.TempDir()
+	}
 	d, err := os.MkdirTemp("/dev/shm", "mailwright-queue-")
 	if err != nil {
 		return t.TempDir()
@@ -119,18 +126,31 @@ func memDir(t *testing.T) string {
 	return d
 }
 
+// enqueueLoad queues messages 0 to n-1 with 8 concurrent writers.
 func enqueueLoad(t *testing.T, s *Spool, k *faultSink, n int) {
 	t.Helper()
-	for i := range n {
-		e := &Entry{From: fmt.Sprintf("%s-%d@s.test", loadFault(i), i),
-			Profile: Profile{Host: "127.0.0.1", Port: k.port(), Security: "none"}}
-		for _, r := range loadRcpts(i) {
-			e.Recipients = append(e.Recipients, Recipient{Addr: r})
-		}
-		msg := fmt.Sprintf("Subject: load %d\r\n\r\nmessage %d\r\n", i, i)
-		if _, err := s.Enqueue(context.Background(), e, strings.NewReader(msg)); err != nil {
-			t.Fatal(err)
-		}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 8 {
+				e := &Entry{From: fmt.Sprintf("%s-%d@s.test", loadFault(i), i),
+					Profile: Profile{Host: "127.0.0.1", Port: k.port(), Security: "none"}}
+				for _, r := range loadRcpts(i) {
+					e.Recipients = append(e.Recipients, Recipient{Addr: r})
+				}
+				msg := fmt.Sprintf("Subject: load %d\r\n\r\nmessage %d\r\n", i, i)
+				if _, err := s.Enqueue(context.Background(), e, strings.NewReader(msg)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 }
 

@@ -336,3 +336,51 @@ func TestOneAgentPerSpool(t *testing.T) {
 		t.Errorf("second agent Run = %v, want ErrAgentRunning", err)
 	}
 }
+
+// TestDrainDeliversDueEntriesOnce delivers the due entries with several
+// workers and returns; a second agent meanwhile is refused.
+func TestDrainDeliversDueEntriesOnce(t *testing.T) {
+	s, _ := newSpool(t)
+	for range 20 {
+		enqueue(t, s, "a@example.test", "b@example.test")
+	}
+	r := &replies{table: map[string]Reply{"a@example.test": {Code: 250}, "b@example.test": {Code: 250}}}
+	a := &Agent{Spool: s, Deliver: r, Workers: 4}
+	n, err := a.Drain(context.Background())
+	if err != nil || n != 20 {
+		t.Fatalf("Drain = %d, %v; want 20, nil", n, err)
+	}
+	if len(r.asked) != 20 {
+		t.Errorf("%d deliveries for 20 entries", len(r.asked))
+	}
+	if ids, _ := s.IDs(false); len(ids) != 0 {
+		t.Errorf("%d entries left", len(ids))
+	}
+}
+
+// TestScanSeesChangesFromAnotherProcess: the agent caches each entry's
+// next attempt time between scans, but a retry written by another
+// process (another Spool on the same directory) is seen at the next scan.
+func TestScanSeesChangesFromAnotherProcess(t *testing.T) {
+	s, clk := newSpool(t)
+	id := enqueue(t, s, "a@example.test")
+	r := &replies{table: map[string]Reply{"a@example.test": {Code: 451, Text: "later"}}}
+	a := &Agent{Spool: s, Deliver: r}
+	if n := a.RunOnce(context.Background()); n != 1 {
+		t.Fatalf("first scan attempted %d, want 1", n)
+	}
+	if n := a.RunOnce(context.Background()); n != 0 {
+		t.Fatalf("deferred entry attempted again at once (%d)", n)
+	}
+	other, err := Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Now = clk.Now
+	if err := other.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.RunOnce(context.Background()); n != 1 {
+		t.Errorf("entry retried by another process: attempted %d, want 1", n)
+	}
+}

@@ -181,3 +181,43 @@ func TestEnvSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestSEC45OverSMTP runs SEC-45 through the real deliverer: RCPT replies
+// 250, 550 5.1.1, 452 4.5.3 and 451 4.3.0 leave recipient 1 delivered,
+// recipient 2 failed, and 3 and 4 pending; the retry sends only to 3 and
+// 4, and recipient 1 never gets a second copy.
+func TestSEC45OverSMTP(t *testing.T) {
+	k := startFaultSink(t)
+	s, clk := newSpool(t)
+	rcpts := []string{"ok-1@r.test", "bad-2@r.test", "full1-3@r.test", "busy1-4@r.test"}
+	e := sinkEntry(k, "ok-sec45@s.test", rcpts...)
+	id, err := s.Enqueue(context.Background(), e, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := fastSMTP()
+	defer d.Close(context.Background())
+	a := &Agent{Spool: s, Deliver: d}
+	a.RunOnce(context.Background())
+	got, err := s.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []State{Delivered, Failed, Pending, Pending}
+	for i, r := range got.Recipients {
+		if r.State != want[i] {
+			t.Errorf("after attempt 1: %s is %s (%s), want %s", r.Addr, r.State, r.LastReply, want[i])
+		}
+	}
+	clk.Set(t0.Add(time.Hour))
+	a.RunOnce(context.Background())
+	if _, err := s.LoadFailed(id); err != nil {
+		t.Fatalf("entry with a failed recipient not in failed/: %v", err)
+	}
+	for i, r := range rcpts {
+		n := k.count("ok-sec45@s.test", r)
+		if wantN := map[int]int{0: 1, 1: 0, 2: 1, 3: 1}[i]; n != wantN {
+			t.Errorf("%s received %d copies, want %d", r, n, wantN)
+		}
+	}
+}

@@ -190,7 +190,7 @@ func (s *Spool) loadFrom(kind, id string) (*Entry, error) {
 	return &e, nil
 }
 
-// Open returns the message of entry id.
+// OpenMessage returns the message of entry id, active or failed.
 func (s *Spool) OpenMessage(id string) (*os.File, error) {
 	if !validID(id) {
 		return nil, ErrNotFound

@@ -21,6 +21,7 @@ func TestDemo(t *testing.T) {
 		regexp.MustCompile(`(?m)^TLS: 1\.3; Cipher Suite 130[1-3]$`),
 		regexp.MustCompile(`(?m)^C: STARTTLS$`),
 		regexp.MustCompile(`(?m)^C: AUTH CRAM-MD5$`),
+		regexp.MustCompile(`(?m)^C: <redacted>$`),
 		regexp.MustCompile(`(?m)^S: 235 2\.7\.0 `),
 		regexp.MustCompile(`(?m)^DKIM: pass \(d=example\.test, s=demo, a=rsa-sha256\)$`),
 	} {

@@ -26,20 +26,29 @@ func verifyDemo(ctx context.Context, msg []byte, txt string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	return verifySignature(msg, 0, txt)
+}
+
+// verifySignature checks the n-th DKIM-Signature field of msg, counted
+// from the top, with the key in txt.
+func verifySignature(msg []byte, n int, txt string) (string, error) {
 	header, body, ok := bytes.Cut(msg, []byte("\r\n\r\n"))
 	if !ok {
 		return "", errors.New("message has no header/body separator")
 	}
-	fields := splitFields(append(header, "\r\n"...))
+	fields := splitFields(string(header) + "\r\n")
 	sigIdx := -1
 	for i, f := range fields {
 		if fieldName(f) == "dkim-signature" {
-			sigIdx = i
-			break
+			if n == 0 {
+				sigIdx = i
+				break
+			}
+			n--
 		}
 	}
 	if sigIdx < 0 {
-		return "", errors.New("no DKIM-Signature header field")
+		return "", errors.New("no such DKIM-Signature header field")
 	}
 	sig := fields[sigIdx]
 	tags, err := parseTags(sig[strings.IndexByte(sig, ':')+1:])
@@ -128,9 +137,9 @@ func checkSignature(alg, txt string, digest, signature []byte) error {
 
 // splitFields cuts a header block (ending in CRLF) into fields, each with
 // its continuation lines and final CRLF.
-func splitFields(header []byte) []string {
+func splitFields(header string) []string {
 	var fields []string
-	for _, line := range strings.SplitAfter(string(header), "\r\n") {
+	for _, line := range strings.SplitAfter(header, "\r\n") {
 		if line == "" {
 			continue
 		}

@@ -43,6 +43,7 @@ type sendFlags struct {
 	to, cc, bcc, attach                       listFlag
 	dkimKey, dkimDomain, dkimSelector, dkimCa string
 	transcript                                string
+	queue, credential                         string
 }
 
 func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
@@ -76,6 +77,11 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 		"DKIM canonicalization: simple/simple or relaxed/relaxed")
 	fs.StringVar(&f.transcript, "transcript", "",
 		"write the SMTP dialogue, AUTH payloads redacted, to `file`")
+	fs.StringVar(&f.queue, "queue", "",
+		"store the message in the queue `directory` for \"mailwright agent\" instead of sending it")
+	fs.StringVar(&f.credential, "credential", "",
+		"with --queue, the `name` the agent resolves to the password: env:NAME or file:PATH"+
+			" (default env:MAILWRIGHT_PASSWORD when that is set)")
 	return fs
 }
 
@@ -84,6 +90,8 @@ type sendJob struct {
 	sender     *mailsender.Sender
 	msg        *mailsender.Message
 	transcript string
+	queue      string
+	credential string
 }
 
 // parseSend turns the command line into a Sender and a Message. Nothing is
@@ -118,7 +126,8 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 			s.DKIM.KeyFile = f.dkimKey
 		}
 	}
-	return &sendJob{sender: s, msg: m, transcript: f.transcript}, nil
+	return &sendJob{sender: s, msg: m, transcript: f.transcript,
+		queue: f.queue, credential: queueCredential(&f, getenv)}, nil
 }
 
 // check reports flags that are missing or do not go together.
@@ -217,13 +226,24 @@ func runSend(ctx context.Context, e *env, args []string) error {
 // execute runs a parsed send: it opens the transcript file, if any, and
 // delivers.
 func execute(ctx context.Context, out io.Writer, job *sendJob) error {
+	if job.queue != "" {
+		return enqueueSend(ctx, out, job)
+	}
 	if job.transcript != "" {
 		f, err := os.OpenFile(job.transcript, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return fmt.Errorf("--transcript: %w", err)
 		}
-		defer f.Close()
-		job.sender.Trace = f
+		tw := &transcriptWriter{w: f}
+		job.sender.Trace = tw
+		err = deliver(ctx, out, job.sender, job.msg)
+		if cerr := tw.Close(); err == nil {
+			err = cerr
+		}
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("--transcript: %w", cerr)
+		}
+		return err
 	}
 	return deliver(ctx, out, job.sender, job.msg)
 }

@@ -28,8 +28,8 @@ func init() {
 const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags] < in > out
 
   sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
-           [--opaque] [--hash sha256|sha384|sha512]
-  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm]
+           [--opaque] [--hash sha256|sha384|sha512] [--encryption-cert FILE]
+  encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm] [--oaep]
            [signing flags as for sign: sign first, then encrypt]
   verify   [--ca FILE]  (default: system roots); prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
@@ -58,6 +58,13 @@ func runSMIME(ctx context.Context, e *env, args []string) error {
 // keyFlags are the flags that name a certificate and private key.
 type keyFlags struct {
 	cert, key, pfx, pfxPassword string
+	encCert                     string // signing only: the signer's encryption certificate
+}
+
+// registerEnc adds --encryption-cert, for commands that sign.
+func (k *keyFlags) registerEnc(fs *flag.FlagSet) {
+	fs.StringVar(&k.encCert, "encryption-cert", "",
+		"PEM certificate the signer receives encrypted mail with, when not the signing one (RFC 8551 §2.5.3)")
 }
 
 func (k *keyFlags) register(fs *flag.FlagSet, certName string) {
@@ -71,6 +78,19 @@ func (k *keyFlags) set() bool { return k.cert != "" || k.key != "" || k.pfx != "
 
 // load returns the signer named by the flags.
 func (k *keyFlags) load(e *env) (*smime.Signer, error) {
+	s, err := k.loadKey(e)
+	if err != nil || k.encCert == "" {
+		return s, err
+	}
+	certs, err := loadCerts([]string{k.encCert})
+	if err != nil {
+		return nil, err
+	}
+	s.EncryptionCertificate = certs[0]
+	return s, nil
+}
+
+func (k *keyFlags) loadKey(e *env) (*smime.Signer, error) {
 	if k.pfx != "" {
 		if k.cert != "" || k.key != "" {
 			return nil, errors.New("give either --pfx or a certificate and --key, not both")
@@ -123,6 +143,7 @@ func smimeSign(e *env, args []string) error {
 	var hash string
 	fs := newFlagSet(e, "sign")
 	k.register(fs, "cert")
+	k.registerEnc(fs)
 	fs.BoolVar(&opaque, "opaque", false, "application/pkcs7-mime signed-data instead of multipart/signed")
 	fs.StringVar(&hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
 	if err := parseFlags(fs, args); err != nil {
@@ -149,11 +170,13 @@ func smimeEncrypt(e *env, args []string) error {
 	var to certList
 	var k keyFlags
 	var cipher string
-	var opaque bool
+	var opaque, oaep bool
 	fs := newFlagSet(e, "encrypt")
 	fs.Var(&to, "to", "recipient's PEM certificate (repeat for more recipients)")
 	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256, aes128 (CBC), aes128gcm or aes256gcm")
+	fs.BoolVar(&oaep, "oaep", false, "send the content key with RSAES-OAEP (SHA-256) instead of PKCS #1 v1.5")
 	k.register(fs, "sign-cert")
+	k.registerEnc(fs)
 	fs.BoolVar(&opaque, "opaque", false, "when signing, sign opaquely")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -167,7 +190,7 @@ func smimeEncrypt(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pr := &smime.Protector{Recipients: recips, EncryptOptions: &smime.EncryptOptions{Cipher: c}}
+	pr := &smime.Protector{Recipients: recips, EncryptOptions: &smime.EncryptOptions{Cipher: c, OAEP: oaep}}
 	if k.set() {
 		if pr.Signer, err = k.load(e); err != nil {
 			return err

@@ -146,12 +146,13 @@ func TestSMIMEVerifyTampered(t *testing.T) {
 func TestSMIMEEncryptDecrypt(t *testing.T) {
 	p := cliPKI(t)
 	for _, c := range []string{"aes128", "aes256gcm"} {
-		t.Run(c, func(t *testing.T) { testEncryptDecrypt(t, p, c) })
+		t.Run(c, func(t *testing.T) { testEncryptDecrypt(t, p, "--cipher", c) })
 	}
+	t.Run("oaep", func(t *testing.T) { testEncryptDecrypt(t, p, "--oaep") })
 }
 
-func testEncryptDecrypt(t *testing.T, p map[string]string, cipher string) {
-	enc := cliOK(t, []byte(cliMessage), "smime", "encrypt", "--to", p["bob.pem"], "--cipher", cipher)
+func testEncryptDecrypt(t *testing.T, p map[string]string, flags ...string) {
+	enc := cliOK(t, []byte(cliMessage), append([]string{"smime", "encrypt", "--to", p["bob.pem"]}, flags...)...)
 	if !bytes.Contains(bytes.ToLower(enc), []byte("enveloped-data;")) || bytes.Contains(enc, []byte("Gr=C3")) {
 		t.Fatalf("encrypted message: %q", enc)
 	}
@@ -224,5 +225,34 @@ func TestSMIMEPFX(t *testing.T) {
 	_, stderr, code := cli(t, []byte(cliMessage), "smime", "sign", "--pfx", pfx, "--pfx-password", "wrong")
 	if code != 1 || !strings.Contains(stderr, "wrong password") {
 		t.Errorf("wrong password: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestSMIMEEncryptionCert: --encryption-cert sends the signer's encryption
+// certificate with the signature (openssl lists it among the
+// certificates), and a missing file is an error.
+func TestSMIMEEncryptionCert(t *testing.T) {
+	p := cliPKI(t)
+	signed := cliOK(t, []byte(cliMessage), "smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"],
+		"--encryption-cert", p["bob.pem"])
+	if _, err := exec.LookPath("openssl"); err == nil {
+		dir := t.TempDir()
+		f, certs := filepath.Join(dir, "signed.eml"), filepath.Join(dir, "certs.pem")
+		os.WriteFile(f, signed, 0o600)
+		cmd := exec.Command("openssl", "cms", "-verify", "-in", f, "-CAfile", p["ca.pem"], "-purpose", "smimesign",
+			"-certsout", certs, "-out", os.DevNull)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("openssl cms -verify: %v\n%s", err, b)
+		}
+		got, _ := os.ReadFile(certs)
+		bob, _ := os.ReadFile(p["bob.pem"])
+		if !bytes.Contains(got, bytes.TrimSpace(bob)) {
+			t.Errorf("bob's certificate is not among the certificates sent:\n%s", got)
+		}
+	}
+	_, stderr, code := cli(t, []byte(cliMessage), "smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"],
+		"--encryption-cert", filepath.Join(t.TempDir(), "missing.pem"))
+	if code != 1 || !strings.Contains(stderr, "missing.pem") {
+		t.Errorf("missing --encryption-cert: exit %d, stderr %q", code, stderr)
 	}
 }

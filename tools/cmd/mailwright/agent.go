@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailwright/mailwright/mailsender/queue"
+	"github.com/mailwright/mailwright/oauthgmail"
+	"github.com/mailwright/mailwright/smtpclient"
+)
+
+func init() {
+	register(&command{
+		name:    "agent",
+		summary: "deliver the messages of a queue directory, with retries",
+		run:     runAgent,
+	})
+}
+
+// agentFlags is the parsed command line of "mailwright agent".
+type agentFlags struct {
+	dir, localName, transcript string
+	workers, maxConns          int
+	once                       bool
+	poll, minRetry, maxRetry   time.Duration
+	lifetime, grace            time.Duration
+}
+
+func newAgentFlagSet(f *agentFlags, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mailwright agent", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&f.dir, "queue", "", "queue `directory` (required)")
+	fs.IntVar(&f.workers, "workers", 4, "concurrent deliveries")
+	fs.IntVar(&f.maxConns, "max-conns", 0, "connections per server (default: --workers)")
+	fs.BoolVar(&f.once, "once", false, "deliver what is due now, then exit")
+	fs.DurationVar(&f.poll, "poll", time.Second, "how often the queue is scanned")
+	fs.DurationVar(&f.minRetry, "min-retry", 5*time.Minute, "first retry delay")
+	fs.DurationVar(&f.maxRetry, "max-retry", 4000*time.Second, "largest retry delay")
+	fs.DurationVar(&f.lifetime, "lifetime", 5*24*time.Hour, "how long an entry is retried")
+	fs.DurationVar(&f.grace, "grace", 10*time.Minute,
+		"on SIGTERM, how long deliveries in progress may take to finish")
+	fs.StringVar(&f.localName, "local-name", "", "EHLO `name` (default localhost)")
+	fs.StringVar(&f.transcript, "transcript", "",
+		"append the SMTP dialogues, AUTH payloads redacted, to `file`")
+	return fs
+}
+
+func runAgent(ctx context.Context, e *env, args []string) error {
+	var f agentFlags
+	fs := newAgentFlagSet(&f, e.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{code: 2, err: err}
+	}
+	if f.dir == "" || fs.NArg() > 0 || f.workers < 1 {
+		return &exitError{code: 2, err: errors.New("usage: mailwright agent --queue DIR [--workers N] [--once]")}
+	}
+	a, d, closeTrace, err := f.agent(e)
+	if err != nil {
+		return err
+	}
+	defer closeTrace()
+	defer d.Close(context.WithoutCancel(ctx))
+	if f.once {
+		n, err := a.Drain(ctx)
+		fmt.Fprintf(e.stdout, "attempted %d entries\n", n)
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// agent builds the agent the flags describe.
+func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.SMTP, func(), error) {
+	sp, err := queue.Open(f.dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b := &queue.Backoff{Min: f.minRetry, Max: f.maxRetry, Lifetime: f.lifetime}
+	sp.Backoff = b
+	opts := &smtpclient.Options{LocalName: f.localName}
+	closeTrace := func() {}
+	if f.transcript != "" {
+		tf, err := os.OpenFile(f.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--transcript: %w", err)
+		}
+		opts.Trace, closeTrace = &lockedWriter{w: tf}, func() { tf.Close() }
+	}
+	conns := f.maxConns
+	if conns == 0 {
+		conns = f.workers
+	}
+	d := &queue.SMTP{Secret: cliSecret(e.getenv), Options: opts, MaxConns: conns}
+	a := &queue.Agent{Spool: sp, Deliver: d, Workers: f.workers, Backoff: b, Poll: f.poll,
+		Grace: f.grace, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))}
+	return a, d, closeTrace, nil
+}
+
+// lockedWriter serialises the trace lines of concurrent sessions.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// cliSecret resolves credential names for the agent: "env:NAME" from the
+// command's environment, "file:PATH" as queue.EnvSecret does, and
+// "tokenstore:PATH", an oauthgmail token file whose access token is
+// renewed when it is about to expire.
+func cliSecret(getenv func(string) string) queue.SecretFunc {
+	var mu sync.Mutex
+	sources := map[string]*oauthgmail.TokenSource{}
+	return func(ctx context.Context, p *queue.Profile) (queue.Secret, error) {
+		kind, ref, _ := strings.Cut(p.Credential, ":")
+		switch kind {
+		case "env":
+			v := getenv(ref)
+			if v == "" {
+				return queue.Secret{}, fmt.Errorf("%w: $%s is empty", queue.ErrNoSecret, ref)
+			}
+			return queue.ParseSecret(v), nil
+		case "tokenstore":
+			mu.Lock()
+			ts, ok := sources[ref]
+			if !ok {
+				ts = oauthgmail.NewTokenSource(&oauthgmail.Store{Path: ref}, nil)
+				sources[ref] = ts
+			}
+			mu.Unlock()
+			tok, err := ts.TokenContext(ctx)
+			if err != nil {
+				return queue.Secret{}, fmt.Errorf("%w: %v", queue.ErrNoSecret, err)
+			}
+			return queue.Secret{Token: tok.AccessToken}, nil
+		}
+		return queue.EnvSecret(ctx, p)
+	}
+}

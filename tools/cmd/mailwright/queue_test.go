@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestSendQueueAgentEndToEnd queues a message with "send --queue", lists
+// and shows it, and lets "agent --once" deliver it over STARTTLS with
+// AUTH to the demo server, the password coming from the agent's own
+// environment through the stored credential name.
+func TestSendQueueAgentEndToEnd(t *testing.T) {
+	srv, err := startDemoServer("alice", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, srv.caPEM, 0o600)
+	q := filepath.Join(dir, "queue")
+	vars := map[string]string{"MAILWRIGHT_PASSWORD": "s3cret"}
+
+	code, out, errOut := run(t, vars, "send", "--queue", q, "--host", "127.0.0.1",
+		"--port", strconv.Itoa(srv.port()), "--tls", "--ca-file", ca, "--user", "alice",
+		"--from", "alice@example.test", "--to", "bob@example.test", "--subject", "queued",
+		"--body", "hello\n")
+	if code != 0 {
+		t.Fatalf("send --queue: exit %d, %s", code, errOut)
+	}
+	id := strings.TrimPrefix(strings.TrimSpace(out), "queued as ")
+	if srv.connections() != 0 {
+		t.Error("send --queue connected to the server")
+	}
+
+	code, out, _ = run(t, nil, "queue", "list", "--queue", q)
+	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "0/1 done") {
+		t.Errorf("queue list: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, nil, "queue", "show", "--queue", q, id)
+	if code != 0 || !strings.Contains(out, `"credential": "env:MAILWRIGHT_PASSWORD"`) ||
+		strings.Contains(out, "s3cret") {
+		t.Errorf("queue show: exit %d\n%s", code, out)
+	}
+
+	code, out, errOut = run(t, vars, "agent", "--queue", q, "--once")
+	if code != 0 || out != "attempted 1 entries\n" {
+		t.Fatalf("agent --once: exit %d, %q, %s", code, out, errOut)
+	}
+	msgs := srv.messages()
+	if len(msgs) != 1 || msgs[0].from != "alice@example.test" || !strings.Contains(string(msgs[0].data), "Subject: queued") {
+		t.Fatalf("server received %d messages: %+v", len(msgs), msgs)
+	}
+	_, out, _ = run(t, nil, "queue", "list", "--queue", q)
+	if strings.Contains(out, id) {
+		t.Errorf("delivered entry still listed:\n%s", out)
+	}
+}
+
+// TestQueueRetryAndDelete defers an entry (nothing listens on its port),
+// makes it due again with "queue retry", and removes it with "queue
+// delete".
+func TestQueueRetryAndDelete(t *testing.T) {
+	q := filepath.Join(t.TempDir(), "queue")
+	code, out, errOut := run(t, nil, "send", "--queue", q, "--host", "127.0.0.1", "--port", "1",
+		"--from", "a@example.test", "--to", "b@example.test", "--subject", "s", "--body", "b")
+	if code != 0 {
+		t.Fatalf("send --queue: exit %d, %s", code, errOut)
+	}
+	id := strings.TrimPrefix(strings.TrimSpace(out), "queued as ")
+	if code, _, errOut = run(t, nil, "agent", "--queue", q, "--once"); code != 0 {
+		t.Fatalf("agent --once: exit %d, %s", code, errOut)
+	}
+	_, out, _ = run(t, nil, "queue", "list", "--queue", q)
+	if !regexp.MustCompile(id + `\s+queued\s+1\s`).MatchString(out) {
+		t.Errorf("deferred entry not listed with 1 attempt:\n%s", out)
+	}
+	if code, out, _ = run(t, nil, "queue", "retry", "--queue", q, id); code != 0 || out != id+" due now\n" {
+		t.Errorf("queue retry: exit %d, %q", code, out)
+	}
+	if code, out, _ = run(t, nil, "queue", "delete", "--queue", q, id); code != 0 || out != id+" deleted\n" {
+		t.Errorf("queue delete: exit %d, %q", code, out)
+	}
+	if code, _, errOut = run(t, nil, "queue", "delete", "--queue", q, id); code != 1 ||
+		!strings.Contains(errOut, "no such entry") {
+		t.Errorf("second delete: exit %d, %s", code, errOut)
+	}
+}
+
+// TestSendQueueRefusesPassword: a password given on the command line
+// cannot be queued, and nothing is stored.
+func TestSendQueueRefusesPassword(t *testing.T) {
+	q := filepath.Join(t.TempDir(), "queue")
+	code, _, errOut := run(t, nil, "send", "--queue", q, "--host", "127.0.0.1", "--user", "u",
+		"--password", "pw", "--from", "a@example.test", "--to", "b@example.test",
+		"--subject", "s", "--body", "b")
+	if code != 2 || !strings.Contains(errOut, "--password cannot be queued") {
+		t.Errorf("exit %d, %s", code, errOut)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(q, "state")); len(ents) != 0 {
+		t.Errorf("%d entries stored", len(ents))
+	}
+}
+
+func TestQueueUsage(t *testing.T) {
+	for _, args := range [][]string{{"queue"}, {"queue", "list"}, {"queue", "show", "--queue", "x"},
+		{"agent"}, {"agent", "--queue", "x", "--workers", "0"}} {
+		if code, _, _ := run(t, nil, args...); code != 2 {
+			t.Errorf("mailwright %q: exit %d, want 2", args, code)
+		}
+	}
+}
