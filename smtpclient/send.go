@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -272,12 +273,32 @@ func (c *Client) shapeBody(mo *MailOptions, src *source) error {
 	return nil
 }
 
+// peekWait bounds the look at input that is pending on an idle
+// connection (see unsolicited).
+const peekWait = 200 * time.Millisecond
+
 // unsolicited fails when the server has sent something nobody asked for,
 // such as a 421 while the connection was idle (CASE-16): it must not be
 // taken for the reply to the next command.
 func (c *Client) unsolicited(ctx context.Context) error {
 	if c.br.Buffered() == 0 {
-		return nil
+		if !pendingInput(c.conn) {
+			return nil
+		}
+		// Something waits on the socket: a reply, the server's close, or
+		// under TLS possibly a record that carries no data (a session
+		// ticket). A short look tells them apart without waiting for a
+		// reply that may never come.
+		c.conn.SetReadDeadline(time.Now().Add(peekWait)) //nolint:errcheck
+		_, err := c.br.Peek(1)
+		c.conn.SetReadDeadline(time.Time{}) //nolint:errcheck
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil
+		}
+		if err != nil {
+			return c.fail(ctx, idleCommand, err)
+		}
 	}
 	c.setDeadline(ctx, c.opts.CommandTimeout, readOnly)
 	if _, err := c.read(ctx, idleCommand, maxReplyLine); err != nil {
