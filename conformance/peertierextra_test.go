@@ -22,7 +22,7 @@ import (
 	"github.com/mailwright/mailwright/smtpclient"
 )
 
-var testToken = env("TEST_TOKEN", "test-oauth-token")
+// testToken (TEST_TOKEN) is declared in matrix_test.go.
 
 // ed25519Key writes a fresh Ed25519 key (PKCS#8 PEM) and its TXT record
 // value (RFC 8463 section 4.2) to dir.
