@@ -2,6 +2,8 @@
 
 package smime
 
+import "encoding/asn1"
+
 var errBER = formatErrorf("bad BER encoding")
 
 // maxBERDepth bounds the nesting of BER elements.
@@ -12,6 +14,9 @@ const maxBERDepth = 64
 // Constructed strings keep their chunks; callers join them. Only the
 // length forms are changed.
 func berToDER(b []byte) ([]byte, error) {
+	if isDER(b) {
+		return b, nil // no copy for what is DER already, as we write it
+	}
 	der, rest, err := berElement(b, 0)
 	if err != nil {
 		return nil, err
@@ -125,4 +130,29 @@ func derLength(n int) []byte {
 		b = append([]byte{byte(n)}, b...)
 	}
 	return append([]byte{0x80 | byte(len(b))}, b...)
+}
+
+// isDER reports whether b is one element whose lengths, at every level
+// of nesting, are all definite: then encoding/asn1 reads it as it is.
+func isDER(b []byte) bool {
+	var v asn1.RawValue
+	rest, err := asn1.Unmarshal(b, &v)
+	return err == nil && len(rest) == 0 && definite(v, 0)
+}
+
+func definite(v asn1.RawValue, depth int) bool {
+	if !v.IsCompound {
+		return true
+	}
+	if depth > maxBERDepth {
+		return false
+	}
+	for rest := v.Bytes; len(rest) > 0; {
+		var c asn1.RawValue
+		var err error
+		if rest, err = asn1.Unmarshal(rest, &c); err != nil || !definite(c, depth+1) {
+			return false
+		}
+	}
+	return true
 }

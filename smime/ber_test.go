@@ -44,5 +44,8 @@ func FuzzBERToDER(f *testing.F) {
 		if err != nil || !bytes.Equal(again, der) {
 			t.Fatalf("berToDER not idempotent on % x: % x, %v", der, again, err)
 		}
+		if isDER(in) && !bytes.Equal(der, in) {
+			t.Fatalf("berToDER changed DER input % x into % x", in, der)
+		}
 	})
 }

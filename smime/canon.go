@@ -253,14 +253,17 @@ func linesOK(b []byte, max int, noTrailingSpace bool) bool {
 	return true
 }
 
+// decodeBase64 decodes base64 split into lines, white space ignored.
 func decodeBase64(b []byte) ([]byte, error) {
-	clean := bytes.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
-			return -1
+	clean := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+			clean = append(clean, c)
 		}
-		return r
-	}, b)
-	return base64.StdEncoding.DecodeString(string(clean))
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(out, clean)
+	return out[:n], err
 }
 
 // encodeBase64 encodes b in lines of 76 characters, each ending in CRLF,

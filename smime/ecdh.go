@@ -64,7 +64,8 @@ func kari(key []byte, r *x509.Certificate, pub *ecdsa.PublicKey) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	originatorKey := der(0xa1, derSeq(mustMarshal(oidECPublicKey)), der(0x03, append([]byte{0}, eph.PublicKey().Bytes()...)))
+	point := der(0x03, append([]byte{0}, eph.PublicKey().Bytes()...)) // BIT STRING, no unused bits
+	originatorKey := der(0xa1, derSeq(mustMarshal(oidECPublicKey)), point)
 	rek := derSeq(derSeq(r.RawIssuer, mustMarshal(r.SerialNumber)), der(0x04, wrapped))
 	return der(0xa1, []byte{0x02, 0x01, 0x03}, der(0xa0, originatorKey),
 		derSeq(mustMarshal(scheme.oid), wrapAlg), derSeq(rek)), nil

@@ -177,7 +177,8 @@ func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certifica
 	return e, nil
 }
 
-func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier, oaep bool) (*outEntity, error) {
+func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate,
+	keyLen int, oid asn1.ObjectIdentifier, oaep bool) (*outEntity, error) {
 	var b bytes.Buffer
 	b.Grow(int(n))
 	if err := src(&b); err != nil {

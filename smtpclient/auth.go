@@ -99,7 +99,10 @@ func (c *Client) answer(ctx context.Context, m saslmech.Mechanism, msg string, r
 		ch, derr = nil, nil
 	}
 	if derr != nil {
-		return nil, true, c.cancel(ctx, &ProtocolError{Command: "AUTH", Reason: "challenge is not base64"})
+		// Cancel politely, then close: a protocol error ends the session.
+		err := c.cancel(ctx, &ProtocolError{Command: "AUTH", Reason: "challenge is not base64"})
+		c.shut(err)
+		return nil, true, err
 	}
 	resp, merr := m.Next(ch)
 	switch {

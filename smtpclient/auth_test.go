@@ -270,6 +270,9 @@ func TestAuthBadChallenge(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("Auth error = %v, want a protocol error", err)
 	}
+	if !errors.Is(c.Noop(context.Background()), ErrClosed) {
+		t.Error("connection still open after a protocol error")
+	}
 }
 
 // Refusals are typed errors (RFC 4954 section 6).

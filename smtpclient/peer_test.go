@@ -205,7 +205,7 @@ func TestPeerPostfixAuthFailure(t *testing.T) {
 
 // Port 2525 without AUTH: a local recipient is accepted and a foreign one
 // refused with 554 5.7.1, and the message goes to the accepted one
-// (SEC-45 against a real server); opportunistic TLS is used when offered,
+// (per-recipient results against a real server); opportunistic TLS is used when offered,
 // and the DSN parameters pass.
 func TestPeerPostfixRelayDenied(t *testing.T) {
 	t.Parallel()

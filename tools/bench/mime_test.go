@@ -19,9 +19,9 @@ import (
 	"github.com/mailwright/mailwright/mime"
 )
 
-// mixedText returns 1 MiB of mixed text: mostly ASCII prose with accented
+// mimeMixedText returns 1 MiB of mixed text: mostly ASCII prose with accented
 // and other UTF-8 characters, '=' signs, tabs and LF line breaks.
-func mixedText() []byte {
+func mimeMixedText() []byte {
 	words := []string{"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "Grüße",
 		"naïve", "café", "a=b", "€100", "日本", "\t", "mailwright", "quoted-printable", "encoding"}
 	r := rand.New(rand.NewPCG(1, 1))
@@ -41,8 +41,8 @@ func mixedText() []byte {
 	return b.Bytes()[:1<<20]
 }
 
-// cpuTime returns the CPU time the process has used so far.
-func cpuTime() time.Duration {
+// mimeCPUTime returns the CPU time the process has used so far.
+func mimeCPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
@@ -50,18 +50,18 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportCPU adds a cpu-ns/op metric: on a shared machine the CPU time a
+// mimeReportCPU adds a cpu-ns/op metric: on a shared machine the CPU time a
 // benchmark uses is steadier than the wall time that ns/op measures.
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+func mimeReportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(mimeCPUTime()-start)/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkQPEncode1MiB(b *testing.B) {
-	in := mixedText()
+	in := mimeMixedText()
 	b.Run("mailwright", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer mimeReportCPU(b, mimeCPUTime())
 		for b.Loop() {
 			w := mime.NewQPWriter(io.Discard)
 			w.Write(in)
@@ -71,7 +71,7 @@ func BenchmarkQPEncode1MiB(b *testing.B) {
 	b.Run("stdlib", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer mimeReportCPU(b, mimeCPUTime())
 		for b.Loop() {
 			w := quotedprintable.NewWriter(io.Discard)
 			w.Write(in)
@@ -85,28 +85,29 @@ func BenchmarkQPEncode1MiB(b *testing.B) {
 // the first benchmark iteration.
 func init() { stdmime.TypeByExtension(".bin") }
 
-var attachment = func() []byte {
+// mimeAttachment is 1 MiB of random octets.
+var mimeAttachment = func() []byte {
 	p := make([]byte, 1<<20)
 	rand.NewChaCha8([32]byte{7}).Read(p)
 	return p
 }()
 
-const bodyText = "Hello Bob,\n\nplease find the report attached.\n\nAlice\n"
+const mimeBodyText = "Hello Bob,\n\nplease find the report attached.\n\nAlice\n"
 
 func BenchmarkCompose1MiBAttachment(b *testing.B) {
 	date := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	b.Run("mailwright", func(b *testing.B) {
-		b.SetBytes(int64(len(attachment)))
+		b.SetBytes(int64(len(mimeAttachment)))
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer mimeReportCPU(b, mimeCPUTime())
 		for b.Loop() {
 			m := &mime.Message{
 				From:        mime.Address{Name: "Alice", Addr: "alice@example.org"},
 				To:          []mime.Address{{Name: "Bob", Addr: "bob@example.net"}},
 				Subject:     "Monthly report",
 				Date:        date,
-				Text:        bodyText,
-				Attachments: []mime.Attachment{{Filename: "report.bin", Reader: bytes.NewReader(attachment)}},
+				Text:        mimeBodyText,
+				Attachments: []mime.Attachment{{Filename: "report.bin", Reader: bytes.NewReader(mimeAttachment)}},
 			}
 			if _, err := m.WriteTo(io.Discard); err != nil {
 				b.Fatal(err)
@@ -114,9 +115,9 @@ func BenchmarkCompose1MiBAttachment(b *testing.B) {
 		}
 	})
 	b.Run("go-mail", func(b *testing.B) {
-		b.SetBytes(int64(len(attachment)))
+		b.SetBytes(int64(len(mimeAttachment)))
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer mimeReportCPU(b, mimeCPUTime())
 		for b.Loop() {
 			m := gomail.NewMsg()
 			if err := m.FromFormat("Alice", "alice@example.org"); err != nil {
@@ -127,8 +128,8 @@ func BenchmarkCompose1MiBAttachment(b *testing.B) {
 			}
 			m.Subject("Monthly report")
 			m.SetDateWithValue(date)
-			m.SetBodyString(gomail.TypeTextPlain, bodyText)
-			if err := m.AttachReader("report.bin", bytes.NewReader(attachment)); err != nil {
+			m.SetBodyString(gomail.TypeTextPlain, mimeBodyText)
+			if err := m.AttachReader("report.bin", bytes.NewReader(mimeAttachment)); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := m.WriteTo(io.Discard); err != nil {
@@ -138,23 +139,23 @@ func BenchmarkCompose1MiBAttachment(b *testing.B) {
 	})
 }
 
-// heapPeak samples the live heap while a benchmark runs, from the reader
+// mimeHeapPeak samples the live heap while a benchmark runs, from the reader
 // that feeds the attachment and from the writer that takes the message,
 // every 4 MiB, so that a library that buffers the whole message is
 // caught whichever side it buffers on.
-type heapPeak struct {
+type mimeHeapPeak struct {
 	base, peak uint64
 	next, n    int64
 }
 
-func newHeapPeak() *heapPeak {
+func newMimeHeapPeak() *mimeHeapPeak {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return &heapPeak{base: ms.HeapAlloc, peak: ms.HeapAlloc}
+	return &mimeHeapPeak{base: ms.HeapAlloc, peak: ms.HeapAlloc}
 }
 
-func (h *heapPeak) add(n int) {
+func (h *mimeHeapPeak) add(n int) {
 	if h.n += int64(n); h.n >= h.next {
 		h.next = h.n + 4<<20
 		var ms runtime.MemStats
@@ -164,18 +165,18 @@ func (h *heapPeak) add(n int) {
 }
 
 // growthMiB returns the largest heap growth seen, in MiB.
-func (h *heapPeak) growthMiB() float64 {
+func (h *mimeHeapPeak) growthMiB() float64 {
 	return float64(h.peak-min(h.base, h.peak)) / (1 << 20)
 }
 
-// genReader yields left bytes by repeating block, without holding them.
-type genReader struct {
+// mimeGenReader yields left bytes by repeating block, without holding them.
+type mimeGenReader struct {
 	block []byte
 	left  int64
-	h     *heapPeak
+	h     *mimeHeapPeak
 }
 
-func (g *genReader) Read(p []byte) (int, error) {
+func (g *mimeGenReader) Read(p []byte) (int, error) {
 	if g.left == 0 {
 		return 0, io.EOF
 	}
@@ -185,12 +186,12 @@ func (g *genReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// sink discards what is written and samples the heap.
-type sink struct{ h *heapPeak }
+// mimeSink discards what is written and samples the heap.
+type mimeSink struct{ h *mimeHeapPeak }
 
-func (s sink) Write(p []byte) (int, error) { s.h.add(len(p)); return len(p), nil }
+func (s mimeSink) Write(p []byte) (int, error) { s.h.add(len(p)); return len(p), nil }
 
-const bigSize = 100 << 20
+const mimeBigSize = 100 << 20
 
 // BenchmarkCompose100MiBAttachment writes a message whose 100 MiB
 // attachment comes from a reader and reports the largest heap growth seen
@@ -198,22 +199,22 @@ const bigSize = 100 << 20
 func BenchmarkCompose100MiBAttachment(b *testing.B) {
 	date := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	b.Run("mailwright", func(b *testing.B) {
-		b.SetBytes(bigSize)
+		b.SetBytes(mimeBigSize)
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer mimeReportCPU(b, mimeCPUTime())
 		peak := 0.0
 		for b.Loop() {
-			h := newHeapPeak()
+			h := newMimeHeapPeak()
 			m := &mime.Message{
 				From:    mime.Address{Name: "Alice", Addr: "alice@example.org"},
 				To:      []mime.Address{{Name: "Bob", Addr: "bob@example.net"}},
 				Subject: "Monthly report",
 				Date:    date,
-				Text:    bodyText,
+				Text:    mimeBodyText,
 				Attachments: []mime.Attachment{{Filename: "report.bin",
-					Reader: &genReader{block: attachment, left: bigSize, h: h}}},
+					Reader: &mimeGenReader{block: mimeAttachment, left: mimeBigSize, h: h}}},
 			}
-			if _, err := m.WriteTo(sink{h}); err != nil {
+			if _, err := m.WriteTo(mimeSink{h}); err != nil {
 				b.Fatal(err)
 			}
 			peak = max(peak, h.growthMiB())
@@ -221,12 +222,12 @@ func BenchmarkCompose100MiBAttachment(b *testing.B) {
 		b.ReportMetric(peak, "peak-heap-MiB")
 	})
 	b.Run("go-mail", func(b *testing.B) {
-		b.SetBytes(bigSize)
+		b.SetBytes(mimeBigSize)
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer mimeReportCPU(b, mimeCPUTime())
 		peak := 0.0
 		for b.Loop() {
-			h := newHeapPeak()
+			h := newMimeHeapPeak()
 			m := gomail.NewMsg()
 			if err := m.FromFormat("Alice", "alice@example.org"); err != nil {
 				b.Fatal(err)
@@ -236,12 +237,12 @@ func BenchmarkCompose100MiBAttachment(b *testing.B) {
 			}
 			m.Subject("Monthly report")
 			m.SetDateWithValue(date)
-			m.SetBodyString(gomail.TypeTextPlain, bodyText)
-			r := &genReader{block: attachment, left: bigSize, h: h}
+			m.SetBodyString(gomail.TypeTextPlain, mimeBodyText)
+			r := &mimeGenReader{block: mimeAttachment, left: mimeBigSize, h: h}
 			if err := m.AttachReader("report.bin", r); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := m.WriteTo(sink{h}); err != nil {
+			if _, err := m.WriteTo(mimeSink{h}); err != nil {
 				b.Fatal(err)
 			}
 			peak = max(peak, h.growthMiB())
@@ -255,8 +256,8 @@ func BenchmarkCompose100MiBAttachment(b *testing.B) {
 func TestComposeEquivalent(t *testing.T) {
 	m := &mime.Message{
 		From:        mime.Address{Addr: "alice@example.org"},
-		Text:        bodyText,
-		Attachments: []mime.Attachment{{Filename: "report.bin", Data: attachment[:1000]}},
+		Text:        mimeBodyText,
+		Attachments: []mime.Attachment{{Filename: "report.bin", Data: mimeAttachment[:1000]}},
 	}
 	var b bytes.Buffer
 	if _, err := m.WriteTo(&b); err != nil {

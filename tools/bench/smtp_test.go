@@ -431,9 +431,9 @@ func (m *largeMessage) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// heapPeak samples the live heap while f runs and returns the largest
+// smtpHeapPeak samples the live heap while f runs and returns the largest
 // growth over the heap before it, in MiB.
-func heapPeak(f func()) float64 {
+func smtpHeapPeak(f func()) float64 {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
@@ -482,7 +482,7 @@ func BenchmarkSMTPLarge(b *testing.B) {
 				s := lib.open(b, conn)
 				b.StartTimer()
 				var err error
-				peak = max(peak, heapPeak(func() { err = s.send(newLargeMessage()) }))
+				peak = max(peak, smtpHeapPeak(func() { err = s.send(newLargeMessage()) }))
 				if err != nil {
 					b.Fatal(err)
 				}
