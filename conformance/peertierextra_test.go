@@ -22,7 +22,9 @@ import (
 	"github.com/mailwright/mailwright/smtpclient"
 )
 
-// testToken (TEST_TOKEN) is declared in matrix_test.go.
+// testToken is the bearer token the OAuth stub always accepts; matrix_test.go
+// uses it too.
+var testToken = env("TEST_TOKEN", "test-oauth-token")
 
 // ed25519Key writes a fresh Ed25519 key (PKCS#8 PEM) and its TXT record
 // value (RFC 8463 section 4.2) to dir.
