@@ -118,7 +118,8 @@ func delivered(t *testing.T, mailbox, marker string) []byte {
 
 // verifyDKIM checks the DKIM signatures of msg with two verifiers nobody
 // here wrote, Debian's python3-dkim (peers/dkim-verify.py) and OpenDKIM's
-// test mode, the key read from txtFile (selector "sel") instead of DNS.
+// test mode, the key read from txtFile instead of DNS (for whatever s= and
+// d= the signatures name).
 // Both must accept it.
 func verifyDKIM(t *testing.T, msg []byte, txtFile string) {
 	t.Helper()
@@ -148,6 +149,27 @@ func dkimpy(msg []byte, txtFile string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
+// keyNames returns "s._domainkey.d" for the s= and d= tags of each
+// DKIM-Signature field in msg's header.
+func keyNames(msg []byte) []string {
+	header, _, _ := bytes.Cut(bytes.ReplaceAll(msg, []byte("\r\n"), []byte("\n")), []byte("\n\n"))
+	unfolded := strings.NewReplacer("\n ", " ", "\n\t", " ").Replace(string(header))
+	var names []string
+	for _, line := range strings.Split(unfolded, "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "DKIM-Signature") {
+			continue
+		}
+		tags := map[string]string{}
+		for _, tag := range strings.Split(value, ";") {
+			k, v, _ := strings.Cut(tag, "=")
+			tags[strings.TrimSpace(k)] = strings.Join(strings.Fields(v), "")
+		}
+		names = append(names, tags["s"]+"._domainkey."+tags["d"])
+	}
+	return names
+}
+
 // openDKIM runs "opendkim -t" on msg. It exits 0 whatever the result, so
 // the verdict is read from the Authentication-Results header it prints at
 // -vvv: pass is true only for "dkim=pass".
@@ -165,8 +187,12 @@ func openDKIM(t *testing.T, msg []byte, txtFile string) (pass bool, out []byte) 
 	keys := filepath.Join(dir, "keys.txt")
 	conf := filepath.Join(dir, "opendkim.conf")
 	file := filepath.Join(dir, "msg.eml")
+	var records strings.Builder
+	for _, name := range keyNames(msg) {
+		records.WriteString(name + " " + strings.TrimSpace(string(txt)) + "\n")
+	}
 	for name, data := range map[string]string{
-		keys: "sel._domainkey.example.test " + strings.TrimSpace(string(txt)) + "\n",
+		keys: records.String(),
 		conf: "Mode v\nTestPublicKeys " + keys + "\nSyslog no\n",
 		file: string(msg),
 	} {

@@ -22,6 +22,8 @@ import (
 	"github.com/mailwright/mailwright/smtpclient"
 )
 
+// testToken is the bearer token the OAuth stub always accepts; matrix_test.go
+// uses it too.
 var testToken = env("TEST_TOKEN", "test-oauth-token")
 
 // ed25519Key writes a fresh Ed25519 key (PKCS#8 PEM) and its TXT record

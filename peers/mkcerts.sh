@@ -5,7 +5,8 @@
 # Writes a throw-away test CA and a server certificate for
 # mail.example.test (also valid for localhost, 127.0.0.1 and ::1), both
 # RSA-2048 for ten years, to $MAILPEERS_DIR/tls/{ca,server}.{pem,key}.
-# Existing files are kept, so the CA stays the same between runs.
+# The CA is "CN=mailpeers test CA", the issuer name tests (mailwright probe)
+# expect. Existing files are kept, so the CA stays the same between runs.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 dir="$MAILPEERS_DIR/tls"
@@ -13,7 +14,7 @@ mkdir -p "$dir"
 cd "$dir"
 if [ -s ca.pem ] && [ -s server.pem ] && [ -s server.key ]; then exit 0; fi
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mailwright peers test CA" \
+openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mailpeers test CA" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
   -keyout ca.key -out ca.pem 2> /dev/null
 openssl req -newkey rsa:2048 -nodes -subj "/CN=mail.example.test" \
