@@ -23,9 +23,19 @@ while IFS= read -r file; do
   for target in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)\(' "$file" | sed -E 's/^func (Fuzz[A-Za-z0-9_]+)\(/\1/'); do
     n=$((n + 1))
     echo "== fuzz $mod $pkg $target ($fuzztime)"
-    if ! (cd "$mod" && go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" \
-          -fuzzminimizetime 5s "$pkg" 2>&1 | tail -n 20); then
-      failed+=("$mod $pkg $target")
+    log=$(cd "$mod" && go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" \
+          -fuzzminimizetime 5s "$pkg" 2>&1)
+    rc=$?
+    echo "$log" | tail -n 20
+    if [ $rc != 0 ]; then
+      if ! grep -q 'Failing input written' <<<"$log" && grep -q 'context deadline exceeded' <<<"$log"; then
+        # The fuzzing engine ran out of its time budget while its workers
+        # were still starting (a loaded machine), without finding an input:
+        # no finding, so a warning rather than a failure.
+        echo "fuzz: WARNING: $mod $pkg $target: the engine hit its deadline without a failing input"
+      else
+        failed+=("$mod $pkg $target")
+      fi
     fi
   done
 done < <(grep -rlE '^func Fuzz[A-Za-z0-9_]+\(' --include='*_test.go' . | grep -v '/testdata/' | sort)

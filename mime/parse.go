@@ -30,6 +30,11 @@ import (
 // guess.
 func ParseAddress(s string) (Address, error) {
 	p := &addrParser{s: s}
+	if !utf8.ValidString(s) {
+		// A byte that is not UTF-8 has no reading that survives being
+		// written and parsed again (found by FuzzParseAddress).
+		return Address{}, p.errorf("the address is not valid UTF-8")
+	}
 	a, err := p.address()
 	if err != nil {
 		return Address{}, err
@@ -45,6 +50,9 @@ func ParseAddress(s string) (Address, error) {
 // rules of [ParseAddress]. An empty or blank list is an error.
 func ParseAddressList(s string) ([]Address, error) {
 	p := &addrParser{s: s}
+	if !utf8.ValidString(s) {
+		return nil, p.errorf("the address list is not valid UTF-8")
+	}
 	var list []Address
 	for {
 		a, err := p.address()

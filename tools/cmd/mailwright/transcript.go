@@ -26,7 +26,7 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// runTranscript reads a capture (a "mailwright send --trace" log or the
+// runTranscript reads a capture (a "mailwright send --transcript" log or the
 // output of swaks) and writes a transcript for the conformance corpus.
 func runTranscript(_ context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("transcript", flag.ContinueOnError)
