@@ -306,17 +306,24 @@ func runMITM(t *testing.T, row mitmRow, s setup, m saslmech.Mechanism, certs *mi
 	if cerr == nil {
 		t.Errorf("the client reported success")
 	}
-	raw := d.bytes()
+	checkMITMWire(t, row, res.Wire, d.bytes(), s.implicit)
+}
+
+// checkMITMWire asserts what reached the fake server (wire, decrypted) and
+// what went out in clear (raw): no forbidden string, no command but EHLO,
+// STARTTLS and QUIT, no HELO fallback (SEC-07), and with implicit TLS a
+// ClientHello first (SEC-13).
+func checkMITMWire(t *testing.T, row mitmRow, wire, raw []byte, implicit bool) {
+	t.Helper()
 	for _, f := range forbidden() {
-		if bytes.Contains(res.Wire, []byte(f)) {
-			t.Errorf("the server read %q; everything it read:\n%q", f, res.Wire)
+		if bytes.Contains(wire, []byte(f)) {
+			t.Errorf("the server read %q; everything it read:\n%q", f, wire)
 		}
-		if !s.implicit && bytes.Contains(raw, []byte(f)) {
+		if !implicit && bytes.Contains(raw, []byte(f)) {
 			t.Errorf("%q went out in clear", f)
 		}
 	}
-	// Only EHLO, STARTTLS and QUIT may reach the server.
-	for _, line := range strings.Split(strings.TrimSuffix(string(res.Wire), "\r\n"), "\r\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(string(wire), "\r\n"), "\r\n") {
 		verb, _, _ := strings.Cut(line, " ")
 		switch verb {
 		case "", "EHLO", "STARTTLS", "QUIT":
@@ -324,12 +331,10 @@ func runMITM(t *testing.T, row mitmRow, s setup, m saslmech.Mechanism, certs *mi
 			t.Errorf("the client sent %q", line)
 		}
 	}
-	if row.id == "SEC-07" && bytes.Contains(res.Wire, []byte("HELO")) {
+	if row.id == "SEC-07" && bytes.Contains(wire, []byte("HELO")) {
 		t.Errorf("the client fell back to HELO")
 	}
-	// SEC-13: with implicit TLS the first bytes are a TLS handshake
-	// record (content type 22, version 3.x), not SMTP.
-	if s.implicit && (len(raw) < 3 || raw[0] != 0x16 || raw[1] != 0x03) {
+	if implicit && (len(raw) < 3 || raw[0] != 0x16 || raw[1] != 0x03) {
 		t.Errorf("SEC-13: first bytes in implicit TLS mode are %q, not a TLS ClientHello", raw[:min(len(raw), 8)])
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,10 +123,13 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=lambda name, timeout=
 
 func splitHostPort(t *testing.T, addr string) (string, int) {
 	t.Helper()
-	i := strings.LastIndexByte(addr, ':')
-	var port int
-	for _, c := range addr[i+1:] {
-		port = port*10 + int(c-'0')
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return addr[:i], port
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host, n
 }
