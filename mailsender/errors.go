@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailwright/mailwright/oauthgmail"
 	"github.com/mailwright/mailwright/smtpclient"
 )
 
@@ -103,9 +104,17 @@ func (e *SendError) Unwrap() []error {
 }
 
 // Temporary reports whether trying again later may succeed: every reply
-// involved is a 4xx one.
+// involved is a 4xx one, or, from an HTTPS send API, an HTTP 408, 429 or
+// 5xx answer.
 func (e *SendError) Temporary() bool {
 	for _, err := range e.Unwrap() {
+		var ae *oauthgmail.APIError
+		if errors.As(err, &ae) {
+			if !ae.Temporary() {
+				return false
+			}
+			continue
+		}
 		var se *smtpclient.Error
 		if !errors.As(err, &se) || se.Code/100 != 4 {
 			return false
