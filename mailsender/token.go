@@ -5,6 +5,7 @@ package mailsender
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -112,6 +113,26 @@ func tokenRejected(err error) bool {
 func (s *Sender) validateTokenSource() error {
 	if s.TokenSource != nil && s.Password != "" {
 		return fieldErr("Sender.Password", "is set together with Sender.TokenSource: give one of them")
+	}
+	return nil
+}
+
+// ErrNotQueueable is wrapped by the *FieldError [Sender.Enqueue] returns
+// for a Sender whose Host names an HTTPS send API: the delivery agent
+// (package queue) speaks SMTP only, so such messages are sent with
+// [Sender.Send].
+var ErrNotQueueable = errors.New("cannot be queued")
+
+// queueableOAuth refuses what a queue entry cannot carry: an API host,
+// and a TokenSource without the name of its token store.
+func (s *Sender) queueableOAuth(credential string) error {
+	if service, ok := s.isAPI(); ok {
+		return &FieldError{Field: "Sender.Host", Err: fmt.Errorf("%w: it names %s and the "+
+			"delivery agent speaks SMTP only; send it with Send", ErrNotQueueable, apiName(service))}
+	}
+	if s.TokenSource != nil && credential == "" {
+		return fieldErr("EnqueueOptions.Credential", "is empty but Sender.TokenSource is set: "+
+			"a queue stores the name of a token store (\"tokenstore:PATH\"), never a token")
 	}
 	return nil
 }
