@@ -52,7 +52,8 @@
 // off; [oauthgmail.APIHost] lists the names understood. The message is
 // composed, and signed by SendCertified, exactly as for SMTP, and a Bcc
 // field is added for the service, which takes the recipients from the
-// header and removes that field. Gmail gets small messages as JSON and
+// header and removes that field ([Sender.Compose] writes the message
+// without it). Gmail gets small messages as JSON and
 // larger ones streamed from the spool; Graph takes messages up to 3 MiB.
 // [Result] then carries the service's ids. A 401 answer renews the token
 // once and tries again; 429 and 5xx answers are retried, honouring

@@ -104,13 +104,20 @@ func (e *SendError) Unwrap() []error {
 }
 
 // Temporary reports whether trying again later may succeed: every reply
-// involved is a 4xx one, or, from an HTTPS send API, an HTTP 408, 429 or
-// 5xx answer.
+// involved is a 4xx one, or, from an HTTPS send API or a token endpoint,
+// an answer oauthgmail calls temporary (HTTP 408, 429, 5xx).
 func (e *SendError) Temporary() bool {
 	for _, err := range e.Unwrap() {
 		var ae *oauthgmail.APIError
-		if errors.As(err, &ae) {
+		var te *oauthgmail.TokenError
+		switch {
+		case errors.As(err, &ae):
 			if !ae.Temporary() {
+				return false
+			}
+			continue
+		case errors.As(err, &te):
+			if !te.Temporary() {
 				return false
 			}
 			continue

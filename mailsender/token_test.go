@@ -8,8 +8,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +205,48 @@ func TestTokenSourceWithPasswordRefused(t *testing.T) {
 	}
 	if f.connections() != 0 {
 		t.Errorf("%d connections, want 0", f.connections())
+	}
+}
+
+// TestTokenEndpointFailureTemporary: a token endpoint's 503 makes the
+// send's *SendError temporary; invalid_grant makes it permanent and
+// matches ErrReauthRequired. No SMTP session is opened without a token.
+func TestTokenEndpointFailureTemporary(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		temp   bool
+	}{
+		{"unavailable", 503, `{"error":"temporarily_unavailable"}`, true},
+		{"invalid grant", 400, `{"error":"invalid_grant"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			defer te.Close()
+			f := newFakeServer(t, nil)
+			st := &oauthgmail.Store{Path: filepath.Join(t.TempDir(), "token.json")}
+			if err := st.Save(&oauthgmail.Record{RefreshToken: "refresh-SECRET"}); err != nil {
+				t.Fatal(err)
+			}
+			ts := oauthgmail.NewTokenSource(st, &oauthgmail.Client{ClientID: "id",
+				Provider: oauthgmail.Provider{TokenURL: te.URL}, Retries: -1})
+			s := sender(f)
+			s.Username, s.TokenSource = "alice@example.test", ts
+			_, err := s.Send(context.Background(), message())
+			var se *mailsender.SendError
+			if !errors.As(err, &se) || se.Temporary() != tt.temp ||
+				errors.Is(err, oauthgmail.ErrReauthRequired) == tt.temp {
+				t.Fatalf("Send = %v; want a *SendError with Temporary() %v", err, tt.temp)
+			}
+			if f.connections() != 0 {
+				t.Errorf("%d SMTP sessions without a token", f.connections())
+			}
+		})
 	}
 }
