@@ -49,8 +49,8 @@ func (s *Sender) sendAPI(ctx context.Context, m *Message, d *DKIM, service strin
 		return nil, fieldErr("Message", "is nil")
 	}
 	if m.EnvelopeFrom != "" {
-		return nil, fieldErr("Message.EnvelopeFrom",
-			"cannot be set when sending through %s: the API takes the sender from From", apiName(service))
+		return nil, fieldErr("Message.EnvelopeFrom", "cannot be set when sending through %s: "+
+			"the API takes the sender from From", apiName(service))
 	}
 	_, rcpt, err := m.envelope()
 	if err != nil {
@@ -163,7 +163,8 @@ func (s *Sender) logAPI(ctx context.Context, service string, n int, res *Result,
 		attrs = append(attrs, "reply", res.Reply, "message_id", res.MessageID)
 	}
 	if err != nil {
-		s.Logger.ErrorContext(ctx, "mailsender: send failed", append(attrs, "error", err.Error())...)
+		attrs = append(attrs, "error", err.Error())
+		s.Logger.ErrorContext(ctx, "mailsender: send failed", attrs...)
 		return
 	}
 	s.Logger.InfoContext(ctx, "mailsender: sent", attrs...)

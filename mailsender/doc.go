@@ -94,6 +94,7 @@
 // a loopback address or under the explicit choice in Sender.Insecure.
 // The trace (Sender.Trace) and the log (Sender.Logger) never contain AUTH
 // payloads, the password or an OAuth token; with an API host the trace
-// shows the HTTP requests with "Authorization: Bearer [redacted]". Each send uses its own connection, which is
-// closed afterwards; a connection that saw a 421 is never reused (CASE-16).
+// shows the HTTP requests with "Authorization: Bearer [redacted]". Each
+// send uses its own connection, which is closed afterwards; a connection
+// that saw a 421 is never reused (CASE-16).
 package mailsender

@@ -46,7 +46,7 @@ func (s *Sender) connect(ctx context.Context) (*smtpclient.Client, error) {
 		return s.connectPassword(ctx)
 	}
 	var c *smtpclient.Client
-	err := oauthgmail.UseToken(ctx, s.TokenSource, func(ctx context.Context, tok *oauth2.Token) error {
+	use := func(ctx context.Context, tok *oauth2.Token) error {
 		cc, err := s.dial(ctx)
 		if err != nil {
 			return err
@@ -61,7 +61,8 @@ func (s *Sender) connect(ctx context.Context) (*smtpclient.Client, error) {
 		}
 		c = cc
 		return nil
-	}, tokenRejected)
+	}
+	err := oauthgmail.UseToken(ctx, s.TokenSource, use, tokenRejected)
 	return c, err
 }
 
@@ -112,7 +113,8 @@ func tokenRejected(err error) bool {
 // TokenSource, before anything is composed or sent.
 func (s *Sender) validateTokenSource() error {
 	if s.TokenSource != nil && s.Password != "" {
-		return fieldErr("Sender.Password", "is set together with Sender.TokenSource: give one of them")
+		return fieldErr("Sender.Password",
+			"is set together with Sender.TokenSource: give one of them")
 	}
 	return nil
 }
@@ -127,8 +129,9 @@ var ErrNotQueueable = errors.New("cannot be queued")
 // and a TokenSource without the name of its token store.
 func (s *Sender) queueableOAuth(credential string) error {
 	if service, ok := s.isAPI(); ok {
-		return &FieldError{Field: "Sender.Host", Err: fmt.Errorf("%w: it names %s and the "+
-			"delivery agent speaks SMTP only; send it with Send", ErrNotQueueable, apiName(service))}
+		err := fmt.Errorf("%w: it names %s and the delivery agent speaks SMTP only; "+
+			"send it with Send", ErrNotQueueable, apiName(service))
+		return &FieldError{Field: "Sender.Host", Err: err}
 	}
 	if s.TokenSource != nil && credential == "" {
 		return fieldErr("EnqueueOptions.Credential", "is empty but Sender.TokenSource is set: "+
