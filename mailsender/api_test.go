@@ -462,3 +462,34 @@ func TestEnqueueRefusesAPIHost(t *testing.T) {
 		t.Errorf("spool holds %v (%v), want nothing", ids, err)
 	}
 }
+
+// TestAPIGraphTooLarge: a message above Graph's MIME limit (3 MiB) is
+// refused with ErrMessageTooLarge before any request.
+func TestAPIGraphTooLarge(t *testing.T) {
+	api := newFakeAPI(t, func(int, apiCall) apiAnswer { return apiAnswer{Status: 202} })
+	s := apiSender(api, "Microsoft Graph", nil)
+	s.Password = "[oauth]tok"
+	m := message()
+	m.Attachments = []mailsender.Attachment{{Name: "big.bin", Content: &patternReader{n: 3 << 20}}}
+	_, err := s.Send(context.Background(), m)
+	if !errors.Is(err, oauthgmail.ErrMessageTooLarge) {
+		t.Fatalf("Send = %v, want ErrMessageTooLarge", err)
+	}
+	if n := len(api.received()); n != 0 {
+		t.Errorf("%d requests, want 0", n)
+	}
+}
+
+// TestAPIIgnoresSMTPSettings: Port, SSL, TLSVersion and AuthMechanism,
+// left over from an SMTP set-up, do not stop an API send.
+func TestAPIIgnoresSMTPSettings(t *testing.T) {
+	api := newFakeAPI(t, gmailOK)
+	s := apiSender(api, "Google API", nil)
+	s.Password, s.Port, s.SSL, s.TLSVersion, s.AuthMechanism = "[oauth]tok", 465, true, "1.0", "PLAIN"
+	if _, err := s.Send(context.Background(), message()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if n := len(api.received()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
