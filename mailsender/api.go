@@ -5,7 +5,9 @@ package mailsender
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -17,8 +19,9 @@ import (
 // one. The zero value talks to the service's public endpoint.
 type APIOptions struct {
 	// Endpoint is the service's base URL; empty means
-	// [oauthgmail.GmailEndpoint] or [oauthgmail.GraphEndpoint]. Tests point
-	// it at a local server.
+	// [oauthgmail.GmailEndpoint] or [oauthgmail.GraphEndpoint]. It must be
+	// https, or http to a loopback address: tests point it at a local
+	// server.
 	Endpoint string
 	// HTTPClient sends the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
@@ -93,7 +96,8 @@ func (s *Sender) validateAPI(service string) (oauth2.TokenSource, error) {
 	case s.Timeout < 0:
 		return nil, fieldErr("Sender.Timeout", "is negative")
 	case s.API != nil && s.API.Endpoint != "" && !validEndpoint(s.API.Endpoint):
-		return nil, fieldErr("Sender.API.Endpoint", "is not an http or https URL")
+		return nil, fieldErr("Sender.API.Endpoint", "is not an https URL, nor an http URL "+
+			"of a loopback address: the bearer token needs TLS (RFC 6750 §5.3)")
 	case s.API != nil && hasCtl(s.API.User):
 		return nil, fieldErr("Sender.API.User", "contains a control character")
 	}
@@ -108,9 +112,25 @@ func (s *Sender) validateAPI(service string) (oauth2.TokenSource, error) {
 	return ts, nil
 }
 
-func validEndpoint(u string) bool {
-	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) &&
-		!strings.ContainsAny(u, " \t\r\n")
+// validEndpoint accepts https URLs, and http URLs of a loopback address
+// (a local test server or proxy), so that a token never crosses the
+// network in clear.
+func validEndpoint(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		if u.Hostname() == "localhost" {
+			return true
+		}
+		ip := net.ParseIP(u.Hostname())
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
 }
 
 // apiSender returns oauthgmail's sender for service.

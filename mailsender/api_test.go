@@ -417,6 +417,9 @@ func TestAPIRefusedBeforeNetwork(t *testing.T) {
 		{"endpoint", "Sender.API.Endpoint", func(s *mailsender.Sender, _ *mailsender.Message) {
 			s.Password, s.API.Endpoint = "[oauth]tok", "ftp://127.0.0.1/"
 		}},
+		{"endpoint in clear", "Sender.API.Endpoint", func(s *mailsender.Sender, _ *mailsender.Message) {
+			s.Password, s.API.Endpoint = "[oauth]tok", "http://gmail.example.test"
+		}},
 		{"bad address", "Message.To[0]", func(s *mailsender.Sender, m *mailsender.Message) {
 			s.Password, m.To = "[oauth]tok", []string{"not an address"}
 		}},
