@@ -139,3 +139,10 @@ func (s *Sender) queueableOAuth(credential string) error {
 	}
 	return nil
 }
+
+// BUG(mailwright): Messages for an API host ("Google API", "Microsoft
+// Graph") cannot be queued: the delivery agent of package queue, and the
+// "mailwright agent" command, deliver over SMTP only, so Enqueue refuses
+// them with ErrNotQueueable (TODO(#9): a deliverer that dispatches on the
+// profile's host to oauthgmail, with the token store named as
+// "tokenstore:PATH").
