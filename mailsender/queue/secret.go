@@ -8,14 +8,23 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 // Secret is what a profile's Credential name stands for: a password for
-// the password mechanisms, or an OAuth 2.0 access token for XOAUTH2 and
-// OAUTHBEARER.
+// the password mechanisms, or an OAuth 2.0 access token for XOAUTH2,
+// OAUTHBEARER and the HTTPS send APIs.
 type Secret struct {
 	Password string
 	Token    string
+	// Tokens, when set, is where access tokens come from, such as an
+	// [oauthgmail.TokenSource] over a token store; Token is then ignored.
+	// A token the server rejects (SMTP 535 or an XOAUTH2 error challenge,
+	// HTTP 401) is renewed through it once, forcing a refresh when it is
+	// an [oauthgmail.Renewer], and the attempt is made again. Without
+	// Tokens a rejected token is not renewed.
+	Tokens oauth2.TokenSource
 }
 
 // SecretFunc resolves a profile's Credential into a [Secret]. [SMTP] calls
