@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/mailwright/mailwright/oauthgmail"
 )
 
 // Secret is what a profile's Credential name stands for: a password for
@@ -40,7 +42,10 @@ var ErrNoSecret = errors.New("queue: credential not available")
 // secret in it:
 //
 //   - "env:NAME": the value of the environment variable NAME;
-//   - "file:PATH": the first line of the file PATH.
+//   - "file:PATH": the first line of the file PATH;
+//   - "tokenstore:PATH": the oauthgmail token store PATH, as
+//     [Secret.Tokens], whose access token is refreshed when it is about
+//     to expire or is rejected, and saved back to the store.
 //
 // A value of the form "[oauth]TOKEN" (any case) is an access token, as in
 // the classic components; anything else is a password.
@@ -53,6 +58,11 @@ func EnvSecret(_ context.Context, p *Profile) (Secret, error) {
 		if v, ok = os.LookupEnv(ref); !ok {
 			return Secret{}, fmt.Errorf("%w: environment variable %s is not set", ErrNoSecret, ref)
 		}
+	case "tokenstore":
+		if ref == "" {
+			return Secret{}, fmt.Errorf("%w: tokenstore: names no file", ErrNoSecret)
+		}
+		return Secret{Tokens: oauthgmail.NewTokenSource(&oauthgmail.Store{Path: ref}, nil)}, nil
 	case "file":
 		b, err := os.ReadFile(ref)
 		if err != nil {
@@ -61,7 +71,7 @@ func EnvSecret(_ context.Context, p *Profile) (Secret, error) {
 		v, _, _ = strings.Cut(string(b), "\n")
 		v = strings.TrimSuffix(v, "\r")
 	default:
-		return Secret{}, fmt.Errorf("%w: unknown kind of credential %q (want env:NAME or file:PATH)",
+		return Secret{}, fmt.Errorf("%w: unknown kind of credential %q (want env:NAME, file:PATH or tokenstore:PATH)",
 			ErrNoSecret, kind)
 	}
 	return ParseSecret(v), nil
