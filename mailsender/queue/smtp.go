@@ -31,7 +31,8 @@ type SMTP struct {
 	// password, XOAUTH2, OAUTHBEARER for a token.
 	Policy saslmech.Policy
 	// MaxConns bounds the connections per profile; zero means
-	// smtpclient.DefaultPoolConns.
+	// smtpclient.DefaultPoolConns. While a pool retired for a stale token
+	// finishes its deliveries, the new pool may open up to MaxConns more.
 	MaxConns int
 	// Now returns the current time, to tell when a token has expired; nil
 	// means time.Now.
