@@ -285,7 +285,8 @@ func TestApplyRetryAfter(t *testing.T) {
 	}
 }
 
-// TestRouter sends SMTP and API entries through one deliverer.
+// TestRouter sends SMTP and API entries through one deliverer; the SMTP
+// deliverer alone leaves an API entry pending without connecting.
 func TestRouter(t *testing.T) {
 	k := startFaultSink(t)
 	f := newFakeAPI(t)
@@ -299,6 +300,9 @@ func TestRouter(t *testing.T) {
 		if o := r.Deliver(context.Background(), e, e.Pending(), strings.NewReader(apiBody)); o.Err != nil {
 			t.Fatalf("%s: %v", e.Profile.Host, o.Err)
 		}
+	}
+	if o := r.SMTP.Deliver(context.Background(), ae, ae.Pending(), strings.NewReader(apiBody)); !errors.Is(o.Err, ErrNotSMTP) || o.Permanent {
+		t.Errorf("SMTP given an API entry: %+v, want a temporary ErrNotSMTP", o)
 	}
 	paths, _, _ := f.calls()
 	if k.count("ok-1@s.test", "ok-a@r.test") != 1 || len(paths) != 1 {

@@ -4,6 +4,8 @@ package queue
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -74,10 +76,19 @@ func (pl *pool) staleAt(now time.Time) bool {
 	return !pl.stale.IsZero() && !now.Before(pl.stale)
 }
 
+// ErrNotSMTP is wrapped by the error [SMTP.Deliver] reports, without
+// connecting anywhere, for an entry whose profile names an HTTPS send API.
+// The entry stays pending until an agent with [API] (or [Router]) takes it.
+var ErrNotSMTP = errors.New("queue: entry is for an HTTPS send API; deliver it with queue.API or queue.Router")
+
 // Deliver sends msg to rcpts as e's profile says and reports each
 // recipient's reply. See [OutcomeOf] for how replies and errors map to
 // delivery states.
 func (d *SMTP) Deliver(ctx context.Context, e *Entry, rcpts []string, msg io.Reader) Outcome {
+	if e.Profile.API != "" {
+		// Not an SMTP server: the agent's operator adds an API deliverer.
+		return Outcome{Err: fmt.Errorf("%w: %s", ErrNotSMTP, e.Profile.Host)}
+	}
 	p, err := d.pool(ctx, e.Profile)
 	if err != nil {
 		return Outcome{Err: err}
