@@ -310,3 +310,61 @@ func TestRouter(t *testing.T) {
 			k.count("ok-1@s.test", "ok-a@r.test"), len(paths))
 	}
 }
+
+// TestAPIGmailUploadFromSpool: a message over RawLimit goes to Gmail's
+// media upload, streamed from the spool file by the agent. The 401 to the
+// first token comes before "100 Continue", so no byte of the message was
+// sent yet and the upload is made again with the renewed token.
+func TestAPIGmailUploadFromSpool(t *testing.T) {
+	var mu sync.Mutex
+	var got []string // "token path content-type bytes"
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if tok != "tok2" { // refuse before reading: Go's server sends no 100 Continue
+			mu.Lock()
+			got = append(got, tok+" "+r.URL.Path)
+			mu.Unlock()
+			w.WriteHeader(401)
+			io.WriteString(w, `{"error":{"code":401,"message":"Invalid Credentials","status":"UNAUTHENTICATED"}}`)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got, body = append(got, tok+" "+r.URL.Path+" "+r.Header.Get("Content-Type")), b
+		mu.Unlock()
+		io.WriteString(w, `{"id":"big","threadId":"big"}`)
+	}))
+	defer srv.Close()
+
+	s, _ := newSpool(t)
+	msg := "From: a@s.test\r\nTo: x@r.test\r\nSubject: big\r\n\r\n" +
+		strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 2000)
+	e := &Entry{From: "a@s.test", Recipients: []Recipient{{Addr: "x@r.test"}},
+		Profile: Profile{Host: "Google API", API: APIGmail, Endpoint: srv.URL, Credential: "tokenstore:/unused"}}
+	if _, err := s.Enqueue(context.Background(), e, strings.NewReader(msg)); err != nil {
+		t.Fatal(err)
+	}
+	ts := &renewer{toks: []string{"tok1", "tok2"}}
+	d := &API{RawLimit: 1024, Secret: func(context.Context, *Profile) (Secret, error) {
+		return Secret{Tokens: ts}, nil
+	}}
+	var done *Entry
+	a := &Agent{Spool: s, Deliver: d, Finished: func(e *Entry) { done = e }}
+	if n := a.RunOnce(context.Background()); n != 1 {
+		t.Fatalf("RunOnce attempted %d entries", n)
+	}
+	const upload = "/upload/gmail/v1/users/me/messages/send"
+	want := []string{"tok1 " + upload, "tok2 " + upload + " message/rfc822"}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	if string(body) != msg {
+		t.Errorf("uploaded %d bytes, want the %d of the spooled message", len(body), len(msg))
+	}
+	if done == nil || done.Recipients[0].State != Delivered {
+		t.Errorf("entry not delivered: %+v", done)
+	}
+}
