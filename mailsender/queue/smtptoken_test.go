@@ -48,11 +48,12 @@ func tokenEntry(k *faultSink, from string) *Entry {
 	return e
 }
 
-// TestSMTPTokenRenewedOnce: a token the server refuses (Gmail's 334 error
-// challenge, then 535 5.7.8) is renewed once through the Renewer, and the
-// message goes out on a new connection authenticated with the new token.
-// A server that refuses the new token too gets no third try.
-func TestSMTPTokenRenewedOnce(t *testing.T) {
+// TestSEC36SMTPTokenRenewedOnce (SEC-36 in the agent): a token the server
+// refuses (Gmail's 334 error challenge, then 535 5.7.8) is renewed once
+// through the Renewer, and the message goes out on a new connection
+// authenticated with the new token. A server that refuses the new token
+// too gets no third try: no loop.
+func TestSEC36SMTPTokenRenewedOnce(t *testing.T) {
 	tests := []struct {
 		name      string
 		good      map[string]bool

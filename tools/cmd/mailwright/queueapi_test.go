@@ -62,7 +62,7 @@ func gmailRawOf(t *testing.T, r apiRequest) string {
 // --queue DIR" stores the message without any request and with no token
 // in the spool; "agent --queue DIR --once" sends it through the Gmail
 // API, renewing the token once when the API answers 401, and the entry
-// leaves the queue.
+// leaves the queue. Its transcript never shows the token (SEC-35).
 func TestQueueGmailAPIEndToEnd(t *testing.T) {
 	store := cliTokenStore(t, false)
 	api := newLocalAPI(t, func(_ int, auth string) (int, string) {
@@ -90,9 +90,15 @@ func TestQueueGmailAPIEndToEnd(t *testing.T) {
 		t.Fatalf("entry profile %+v (%v)", e.Profile, err)
 	}
 
-	code, stdout, stderr = run(t, nil, "agent", "--queue", dir, "--once")
+	transcript := filepath.Join(t.TempDir(), "t.txt")
+	code, stdout, stderr = run(t, nil, "agent", "--queue", dir, "--once", "--transcript", transcript)
 	if code != 0 || stdout != "attempted 1 entries\n" {
 		t.Fatalf("agent --once: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// SEC-35: the API's Authorization header is redacted in the transcript.
+	tr, _ := os.ReadFile(transcript)
+	if bytes.Contains(tr, []byte("ya29")) || !bytes.Contains(tr, []byte("> Authorization: Bearer [redacted]")) {
+		t.Errorf("transcript shows a token or no redacted Authorization:\n%s", tr)
 	}
 	reqs := api.requests()
 	if len(reqs) != 2 || reqs[0].auth != "Bearer ya29.old" || reqs[1].auth != "Bearer ya29.cli-access-1" {
