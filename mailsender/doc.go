@@ -12,9 +12,10 @@
 //
 //   - RFC 5321 SMTP, RFC 6409 message submission, RFC 8314 implicit TLS
 //     (SSL) and RFC 3207 STARTTLS (TLS), through smtpclient;
-//   - RFC 4954 SMTP AUTH with PLAIN, LOGIN and CRAM-MD5, negotiated in the
-//     classic order, and XOAUTH2 for a Password of the form "[oauth]TOKEN",
-//     through saslmech;
+//   - RFC 4954 SMTP AUTH with SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM,
+//     PLAIN and LOGIN, the strongest the server offers first (or the
+//     classic component's order with [ClassicAuthOrder]), and XOAUTH2 for a
+//     Password of the form "[oauth]TOKEN" or a TokenSource, through saslmech;
 //   - RFC 5322 messages with MIME (RFC 2045 to 2049) and RFC 2047 encoded
 //     headers, through mime;
 //   - RFC 6376 DKIM signatures, through dkim;

@@ -35,9 +35,15 @@ type Sender struct {
 	Username string
 	Password string
 	// AuthMechanism forces one SASL mechanism ("PLAIN", "LOGIN",
-	// "CRAM-MD5", ...). Empty means the classic order among what the
-	// server offers: CRAM-MD5, NTLM, LOGIN, then PLAIN.
+	// "CRAM-MD5", ...). Empty means the first mechanism of AuthPolicy
+	// that the server offers.
 	AuthMechanism string
+	// AuthPolicy orders the mechanisms tried when AuthMechanism is empty;
+	// only listed ones are used. Nil means [saslmech.DefaultOrder]:
+	// SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, then PLAIN and LOGIN.
+	// [ClassicAuthOrder] is the classic component's CRAM-MD5, NTLM, LOGIN.
+	// With an OAuth 2.0 token, XOAUTH2 then OAUTHBEARER are used instead.
+	AuthPolicy saslmech.Policy
 
 	// TLS starts TLS with STARTTLS after the greeting (RFC 3207), then
 	// sends EHLO again. It is required by default: see TLSPolicy.
