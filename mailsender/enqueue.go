@@ -4,6 +4,7 @@ package mailsender
 
 import (
 	"context"
+	"strings"
 
 	"github.com/mailwright/mailwright/mailsender/queue"
 )
@@ -25,7 +26,7 @@ type EnqueueOptions struct {
 // Enqueue composes m exactly as Send would (as SendCertified with
 // o.DKIM), and stores it in q for a delivery agent, with its envelope and
 // a delivery profile made from s: server, port, TLS mode and policy, AUTH
-// mechanism, user name and the name of the credential. It returns the
+// mechanism or policy, user name and the name of the credential. It returns the
 // entry's id once q holds the entry durably.
 //
 // When Host names an HTTPS send API ("Google API", "Microsoft Graph"),
@@ -88,10 +89,13 @@ func (s *Sender) queueProfile(credential string) (queue.Profile, error) {
 		return queue.Profile{}, fieldErr("Sender.RootCAs", "cannot be queued; name the PEM file in CAFile")
 	case hasCtl(credential):
 		return queue.Profile{}, fieldErr("EnqueueOptions.Credential", "contains a control character")
+	case !plainNames(s.AuthPolicy):
+		return queue.Profile{}, fieldErr("Sender.AuthPolicy",
+			"holds an empty mechanism name or one with a space or control character")
 	}
 	p := queue.Profile{Host: s.Host, Port: s.port(), Security: "none", TLSVersion: s.TLSVersion,
 		CAFile: s.CAFile, ServerName: s.ServerName, Auth: s.AuthMechanism,
-		Username: s.Username, Credential: credential}
+		AuthPolicy: strings.Join(s.AuthPolicy, " "), Username: s.Username, Credential: credential}
 	if s.TLS || s.SSL {
 		p.Security, p.TLSPolicy = "starttls", s.TLSPolicy.String()
 		if s.SSL {
@@ -156,4 +160,15 @@ func (s *Sender) apiQueueProfile(credential, service string) (queue.Profile, err
 	}
 	return queue.Profile{Host: s.Host, API: service, Endpoint: a.Endpoint, APIUser: a.User,
 		Credential: credential}, nil
+}
+
+// plainNames reports whether every mechanism name can be stored in a
+// space-separated list.
+func plainNames(names []string) bool {
+	for _, n := range names {
+		if n == "" || strings.ContainsAny(n, " \t") || hasCtl(n) {
+			return false
+		}
+	}
+	return true
 }

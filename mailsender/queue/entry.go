@@ -29,8 +29,12 @@ type Profile struct {
 	// ServerName is the name the certificate must carry; empty means Host.
 	ServerName string `json:"server_name,omitempty"`
 	// Auth is the SASL mechanism, or "" to negotiate.
-	Auth     string `json:"auth,omitempty"`
-	Username string `json:"username,omitempty"`
+	Auth string `json:"auth,omitempty"`
+	// AuthPolicy is the order of the mechanisms negotiated for a password,
+	// names separated by spaces ("CRAM-MD5 NTLM LOGIN"); "" means the
+	// agent's ([SMTP.Policy]).
+	AuthPolicy string `json:"auth_policy,omitempty"`
+	Username   string `json:"username,omitempty"`
 	// Credential names the password or token store the agent uses, such
 	// as "env:SMTP_PASSWORD" or "tokenstore:/path/token.json".
 	Credential string `json:"credential,omitempty"`

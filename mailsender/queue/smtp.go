@@ -28,9 +28,10 @@ type SMTP struct {
 	// refined by each profile; TLSPolicy is taken from the profile. Nil
 	// means the smtpclient defaults.
 	Options *smtpclient.Options
-	// Policy orders the SASL mechanisms tried when a profile names none;
-	// nil means the facade's order: CRAM-MD5, NTLM, LOGIN, PLAIN for a
-	// password, XOAUTH2, OAUTHBEARER for a token.
+	// Policy orders the SASL mechanisms tried for a password when a
+	// profile names neither a mechanism nor an AuthPolicy; nil means the
+	// facade's default, [saslmech.DefaultOrder]. A token always uses
+	// XOAUTH2, then OAUTHBEARER.
 	Policy saslmech.Policy
 	// MaxConns bounds the connections per profile; zero means
 	// smtpclient.DefaultPoolConns. While a pool retired for a stale token

@@ -21,11 +21,8 @@ import (
 	"github.com/mailwright/mailwright/tlsprofile"
 )
 
-// The facade's orders, used when a profile names no mechanism.
-var (
-	passwordOrder = saslmech.Policy{"CRAM-MD5", "NTLM", "LOGIN", "PLAIN"}
-	tokenOrder    = saslmech.Policy{"XOAUTH2", "OAUTHBEARER"}
-)
+// tokenOrder is the facade's order for an OAuth 2.0 token.
+var tokenOrder = saslmech.Policy{"XOAUTH2", "OAUTHBEARER"}
 
 // port returns p's port, or the default for its security.
 func (p *Profile) port() int {
@@ -218,14 +215,19 @@ func (d *SMTP) auth(ctx context.Context, c *smtpclient.Client, p *Profile, ins s
 	return c.Auth(ctx, m)
 }
 
+// policy orders the mechanisms as the facade does: the one the profile
+// names; for a token XOAUTH2, OAUTHBEARER; else the profile's AuthPolicy,
+// the deliverer's Policy or saslmech.DefaultOrder.
 func (d *SMTP) policy(p *Profile, sec Secret) saslmech.Policy {
 	switch {
 	case p.Auth != "":
 		return saslmech.Policy{strings.ToUpper(p.Auth)}
-	case d.Policy != nil:
-		return d.Policy
 	case sec.Token != "":
 		return tokenOrder
+	case p.AuthPolicy != "":
+		return saslmech.Policy(strings.Fields(strings.ToUpper(p.AuthPolicy)))
+	case d.Policy != nil:
+		return d.Policy
 	}
-	return passwordOrder
+	return saslmech.DefaultOrder
 }

@@ -4,12 +4,15 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/mailwright/mailwright/saslmech"
 )
 
 // renewer is an oauthgmail.Renewer that hands out tokens from a list:
@@ -129,5 +132,34 @@ func TestSMTPPoolRetiresStaleTokenSessions(t *testing.T) {
 	defer k.mu.Unlock()
 	if got := strings.Join(k.authed, ","); got != "t1,t2" || k.conns != 2 {
 		t.Errorf("AUTH with %q on %d connections, want \"t1,t2\" on 2", got, k.conns)
+	}
+}
+
+// TestSMTPPolicy: the mechanism order follows the facade's: the profile's
+// mechanism, XOAUTH2 then OAUTHBEARER for a token, the profile's policy,
+// the deliverer's, then saslmech.DefaultOrder.
+func TestSMTPPolicy(t *testing.T) {
+	classic := saslmech.Policy{"CRAM-MD5", "NTLM", "LOGIN"}
+	tests := []struct {
+		name string
+		d    saslmech.Policy // SMTP.Policy
+		p    Profile
+		sec  Secret
+		want saslmech.Policy
+	}{
+		{"named", classic, Profile{Auth: "login", AuthPolicy: "PLAIN"},
+			Secret{Token: "t"}, saslmech.Policy{"LOGIN"}},
+		{"token", classic, Profile{AuthPolicy: "PLAIN"}, Secret{Token: "t"},
+			saslmech.Policy{"XOAUTH2", "OAUTHBEARER"}},
+		{"profile", classic, Profile{AuthPolicy: "cram-md5 LOGIN"},
+			Secret{Password: "p"}, saslmech.Policy{"CRAM-MD5", "LOGIN"}},
+		{"deliverer", classic, Profile{}, Secret{Password: "p"}, classic},
+		{"default", nil, Profile{}, Secret{Password: "p"}, saslmech.DefaultOrder},
+	}
+	for _, tt := range tests {
+		d := &SMTP{Policy: tt.d}
+		if got := d.policy(&tt.p, tt.sec); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: policy %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
