@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -62,11 +63,25 @@ type API struct {
 	// Trace, when set, receives request and status lines, Authorization
 	// redacted; message bodies are not traced.
 	Trace io.Writer
+	// Timeout bounds one attempt, the token renewal included; 0 means
+	// [DefaultAPITimeout]. A request that times out once its message was
+	// sent is a possible duplicate.
+	Timeout time.Duration
 }
+
+// DefaultAPITimeout bounds one attempt of [API] by default: the end-of-data
+// timeout of RFC 5321 section 4.5.3.2, which the SMTP deliverer observes.
+const DefaultAPITimeout = 10 * time.Minute
 
 // Deliver sends msg as e's profile says and reports the same reply for
 // every recipient in rcpts.
 func (d *API) Deliver(ctx context.Context, e *Entry, rcpts []string, msg io.Reader) Outcome {
+	timeout := d.Timeout
+	if timeout <= 0 {
+		timeout = DefaultAPITimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	ts, err := d.tokens(ctx, &e.Profile)
 	if err != nil {
 		return Outcome{Err: err}

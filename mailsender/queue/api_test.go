@@ -29,6 +29,7 @@ type apiAnswer struct {
 	header map[string]string
 	body   string
 	drop   bool
+	stall  bool // answer after the client gave up
 }
 
 // fakeAPI is a loopback HTTP server shaped like the Gmail API and
@@ -62,6 +63,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	a := apiAnswer{status: 200, body: `{"id":"m1","threadId":"t1"}`}
 	if n < len(f.script) {
 		a = f.script[n]
+	}
+	if a.stall {
+		<-r.Context().Done()
+		return
 	}
 	if a.drop {
 		conn, _, _ := w.(http.Hijacker).Hijack()
@@ -163,12 +168,14 @@ func TestAPIOutcome(t *testing.T) {
 			errHas: "gmail.send", tokens: []string{"tok1"}},
 		{name: "no answer", api: APIGmail, script: []apiAnswer{{drop: true}},
 			dup: true, errHas: "oauthgmail: gmail", tokens: []string{"tok1"}},
+		{name: "timeout", api: APIGraph, script: []apiAnswer{{stall: true}},
+			dup: true, errHas: "deadline", tokens: []string{"tok1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeAPI(t, tt.script...)
 			ts := &renewer{toks: []string{"tok1", "tok2"}}
-			d := &API{Secret: func(context.Context, *Profile) (Secret, error) {
+			d := &API{Timeout: time.Second, Secret: func(context.Context, *Profile) (Secret, error) {
 				return Secret{Tokens: ts}, nil
 			}}
 			e := apiEntry(f, tt.api, "x@r.test", "y@r.test")
