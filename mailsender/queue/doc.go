@@ -52,8 +52,9 @@
 // to the spool. OAuth 2.0 tokens come from [Secret.Tokens]; one a server
 // rejects is renewed once per attempt, never in a loop, and SMTP sessions
 // authenticated with a token that expired or was rejected are not reused.
-// An API endpoint must be https, or http on loopback. A profile that asks for TLS waits rather
-// than send in clear. The spool directory is created mode 0700.
+// An API endpoint must be https, or http on loopback. A profile that asks
+// for TLS waits rather than send in clear. The spool directory is created
+// mode 0700.
 //
 // # Layout
 //
