@@ -85,6 +85,11 @@ func (s *Sender) queueProfile(credential string) (queue.Profile, error) {
 	case s.Password != "" && credential == "":
 		return queue.Profile{}, fieldErr("EnqueueOptions.Credential",
 			"is empty but Sender.Password is set: a queue stores the name of a credential, never the secret")
+	case s.Username != "" && credential == "":
+		// The agent would deliver without AUTH, which Send never does
+		// for a Sender with a Username.
+		return queue.Profile{}, fieldErr("EnqueueOptions.Credential",
+			"is empty but Sender.Username is set: name the credential the agent authenticates with")
 	case s.RootCAs != nil:
 		return queue.Profile{}, fieldErr("Sender.RootCAs", "cannot be queued; name the PEM file in CAFile")
 	case hasCtl(credential):

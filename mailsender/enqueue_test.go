@@ -146,6 +146,8 @@ func TestEnqueueRefusesAndStoresNothing(t *testing.T) {
 	}{
 		{"password without credential", mailsender.Sender{Host: "h.test", Username: "u", Password: "p"},
 			message(), nil, "EnqueueOptions.Credential"},
+		{"user without credential", mailsender.Sender{Host: "h.test", TLS: true, Username: "u"},
+			message(), nil, "EnqueueOptions.Credential"},
 		{"root pool", mailsender.Sender{Host: "h.test", TLS: true, RootCAs: x509.NewCertPool()},
 			message(), nil, "Sender.RootCAs"},
 		{"no host", mailsender.Sender{}, message(), nil, "Sender.Host"},

@@ -95,6 +95,12 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 
 // agent builds the agent the flags describe.
 func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.Router, func(), error) {
+	// A mistyped directory must not become a new, empty queue that the
+	// agent then watches for ever: the directory must exist ("send
+	// --queue" creates it).
+	if fi, err := os.Stat(f.dir); err != nil || !fi.IsDir() {
+		return nil, nil, nil, fmt.Errorf("no queue directory %s (\"mailwright send --queue %s\" creates it)", f.dir, f.dir)
+	}
 	sp, err := queue.Open(f.dir)
 	if err != nil {
 		return nil, nil, nil, err

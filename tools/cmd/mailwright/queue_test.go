@@ -116,3 +116,36 @@ func TestQueueUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueRefusesWhatTheAgentCannotUse: a user name without a credential
+// (the agent would deliver without AUTH), a credential kind the agent
+// cannot resolve, and an agent pointed at a directory that does not exist
+// are refused, and nothing is stored or created.
+func TestQueueRefusesWhatTheAgentCannotUse(t *testing.T) {
+	q := filepath.Join(t.TempDir(), "queue")
+	base := []string{"send", "--queue", q, "--host", "127.0.0.1", "--tls", "--from", "a@example.test",
+		"--to", "b@example.test", "--subject", "s", "--body", "b"}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--user", "me"}, "--user with --queue needs"},
+		{[]string{"--user", "me", "--credential", "bogus:x"}, "agent resolves env:NAME"},
+	}
+	for _, tc := range tests {
+		code, _, errOut := run(t, nil, append(base, tc.args...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("send %q: exit %d, %s; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	if _, err := os.Stat(q); !os.IsNotExist(err) {
+		t.Errorf("queue directory created by a refused send: %v", err)
+	}
+	code, _, errOut := run(t, nil, "agent", "--queue", q, "--once")
+	if code != 1 || !strings.Contains(errOut, "no queue directory") {
+		t.Errorf("agent on a missing directory: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(q); !os.IsNotExist(err) {
+		t.Errorf("agent created the missing queue directory: %v", err)
+	}
+}

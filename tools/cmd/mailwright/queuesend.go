@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mailwright/mailwright/mailsender"
 	"github.com/mailwright/mailwright/mailsender/queue"
@@ -31,6 +32,16 @@ func enqueueSend(ctx context.Context, out io.Writer, job *sendJob) error {
 	if job.credential == "" && job.sender.Password != "" {
 		return &exitError{code: 2, err: errors.New("--password cannot be queued: the queue stores " +
 			"only the name of a credential; use --credential env:NAME or file:PATH, or $MAILWRIGHT_PASSWORD")}
+	}
+	if job.credential == "" && job.sender.Username != "" {
+		return &exitError{code: 2, err: errors.New("--user with --queue needs the name of the " +
+			"credential the agent authenticates with: --credential env:NAME, file:PATH or " +
+			"tokenstore:PATH, $MAILWRIGHT_PASSWORD or --token-store")}
+	}
+	if kind, _, _ := strings.Cut(job.credential, ":"); job.credential != "" &&
+		kind != "env" && kind != "file" && kind != "tokenstore" {
+		return &exitError{code: 2, err: fmt.Errorf("--credential %q: the agent resolves env:NAME, "+
+			"file:PATH and tokenstore:PATH", job.credential)}
 	}
 	enqueue := func(q queue.Enqueuer) (string, error) {
 		return job.sender.Enqueue(ctx, q, job.msg, &mailsender.EnqueueOptions{
