@@ -32,7 +32,7 @@ func (b *bodyHash) write(p []byte) {
 //
 // It is a streaming state machine over sites (see sites.go). A kernel
 // copies the input into a small output buffer a block of octets at a time
-// until the next site; at a site, a run of whitespace becomes one space
+// until the next site it leaves to Go; at a site, a run of whitespace becomes one space
 // or, at a line end, nothing, and a bare CR or LF becomes a CRLF. The
 // buffer goes to the hashes in one piece whenever it fills. Between calls
 // it never ends in the middle of a CRLF. What is not
@@ -42,10 +42,10 @@ func (b *bodyHash) write(p []byte) {
 // output until a non-empty line follows (so that those at the end of the
 // body drop out). The memory used does not depend on the body.
 type bodyCanon struct {
-	relaxed  bool
-	portable bool // use the portable kernels (for tests)
-	hashes   []*bodyHash
-	n        int64 // canonical octets hashed
+	relaxed bool
+	kernel  kernel
+	hashes  []*bodyHash
+	n       int64 // canonical octets hashed
 
 	cr    bool // a CR ended the last Write; its line end is not yet decided
 	wsp   bool // relaxed: a run of WSP ended the last Write
@@ -59,7 +59,11 @@ type bodyCanon struct {
 const outSize = 8 << 10
 
 func newBodyCanon(c Canonicalization) *bodyCanon {
-	return &bodyCanon{relaxed: c == Relaxed, out: make([]byte, 0, outSize)}
+	bc := &bodyCanon{relaxed: c == Relaxed, kernel: simpleKernels[0], out: make([]byte, 0, outSize)}
+	if bc.relaxed {
+		bc.kernel = relaxedKernels[0]
+	}
+	return bc
 }
 
 var crlfs = bytes.Repeat([]byte("\r\n"), 512)
@@ -87,17 +91,7 @@ func (c *bodyCanon) copyRun(p []byte, i int) (j int, site bool) {
 		return i, true // a bare LF
 	}
 	dst := c.out[len(c.out) : cap(c.out)-2]
-	var ns, nd int
-	switch {
-	case c.portable && c.relaxed:
-		ns, nd = relaxedCopySWAR(dst, p[i:])
-	case c.portable:
-		ns, nd = simpleCopySWAR(dst, p[i:])
-	case c.relaxed:
-		ns, nd = relaxedCopy(dst, p[i:])
-	default:
-		ns, nd = simpleCopy(dst, p[i:])
-	}
+	ns, nd := c.kernel(dst, p[i:])
 	i += ns
 	lim := min(len(p), i+len(dst)-nd)
 	j = siteIn(p, i, lim, c.relaxed)

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// The streaming canonicalizer (body.go, sites.go and its assembly kernel)
+// The streaming canonicalizer (body.go, sites.go and its assembly kernels)
 // against refBody, the plain reading of RFC 6376 sections 3.4.3 and 3.4.4
 // in body_test.go, on the inputs where a state machine goes wrong: line
 // ends split across writes, bare CRs and LFs, whitespace runs cut by a
@@ -18,12 +18,15 @@ import (
 // of these at every offset.
 
 // canonCuts canonicalizes body written in the pieces the increasing
-// positions cuts make, with the portable or the amd64 kernels, into a
-// hash limited to limit octets (l=, -1 for none), and returns what the
-// hash was given.
-func canonCuts(c Canonicalization, portable bool, body string, cuts []int, limit int64) string {
+// positions cuts make, with kernel number kern of those this processor
+// runs (AVX2, SSE2, portable on amd64), into a hash limited to limit
+// octets (l=, -1 for none), and returns what the hash was given.
+func canonCuts(c Canonicalization, kern int, body string, cuts []int, limit int64) string {
 	bc := newBodyCanon(c)
-	bc.portable = portable
+	bc.kernel = simpleKernels[kern]
+	if c == Relaxed {
+		bc.kernel = relaxedKernels[kern]
+	}
 	rec := &recorder{}
 	bc.hashes = []*bodyHash{{h: rec, left: limit}}
 	last := 0
@@ -36,14 +39,14 @@ func canonCuts(c Canonicalization, portable bool, body string, cuts []int, limit
 }
 
 // diffCheck compares body, cut at cuts, with the reference under both
-// canonicalizations and both kernels.
+// canonicalizations and every kernel.
 func diffCheck(t *testing.T, body string, cuts []int) {
 	t.Helper()
 	for _, c := range []Canonicalization{Simple, Relaxed} {
 		want := refBody(c, body)
-		for _, portable := range []bool{false, true} {
-			if got := canonCuts(c, portable, body, cuts, -1); got != want {
-				t.Fatalf("%s portable=%v body (%d) %q cut at %v:\n got %q\nwant %q", c, portable, len(body),
+		for kern := range relaxedKernels {
+			if got := canonCuts(c, kern, body, cuts, -1); got != want {
+				t.Fatalf("%s kernel %d body (%d) %q cut at %v:\n got %q\nwant %q", c, kern, len(body),
 					body, cuts, got, want)
 			}
 		}
@@ -116,10 +119,10 @@ func TestBodyDiffLimit(t *testing.T) {
 		for _, c := range []Canonicalization{Simple, Relaxed} {
 			want := refBody(c, body)
 			for l := 0; l <= len(want)+1; l++ {
-				for _, portable := range []bool{false, true} {
-					got := canonCuts(c, portable, body, []int{len(body) / 2}, int64(l))
+				for kern := range relaxedKernels {
+					got := canonCuts(c, kern, body, []int{len(body) / 2}, int64(l))
 					if w := want[:min(l, len(want))]; got != w {
-						t.Fatalf("%s portable=%v l=%d %q: got %q, want %q", c, portable, l, body, got, w)
+						t.Fatalf("%s kernel %d l=%d %q: got %q, want %q", c, kern, l, body, got, w)
 					}
 				}
 			}
@@ -174,7 +177,7 @@ func TestBodyDiffRandom(t *testing.T) {
 			c := []Canonicalization{Simple, Relaxed}[i%2]
 			want := refBody(c, body)
 			l := r.IntN(len(want) + 2)
-			got := canonCuts(c, i%4 < 2, body, randomCuts(r, len(body), 2), int64(l))
+			got := canonCuts(c, i%len(relaxedKernels), body, randomCuts(r, len(body), 2), int64(l))
 			if got != want[:min(l, len(want))] {
 				t.Fatalf("%s l=%d %q: got %q, want %q", c, l, body, got, want[:min(l, len(want))])
 			}

@@ -23,16 +23,20 @@ import (
 // start of a search is judged by the octet before it (see
 // bodyCanon.copyRun).
 //
-// The kernels relaxedCopy and simpleCopy canonicalize src into dst up to
-// a site they leave to the caller, and return how many octets of src they
-// took (ns) and of dst they wrote (nd). The position ns of src is either
-// such a site or less than 17 octets from the end of src, or nd is less
-// than 16 octets from the end of dst; siteIn takes over from there. They
-// may write to all of dst. A kernel may handle the runs of whitespace it
-// meets (relaxed only; ns is then larger than nd) or leave them as sites.
-// Each has an assembly form for amd64 (sites_amd64.s) and the portable one
-// here, which looks at eight positions at a time in a uint64 and leaves
-// every site to the caller.
+// A kernel canonicalizes src into dst up to a site it leaves to the
+// caller, and returns how many octets of src it took (ns) and of dst it
+// wrote (nd). The position ns of src is either such a site or less than 33
+// octets from the end of src, or nd is less than 32 octets from the end of
+// dst; siteIn takes over from there. It may write to all of dst. A relaxed
+// kernel may handle the runs of whitespace it meets (ns is then larger
+// than nd) or leave them as sites. The amd64 ones are in assembly
+// (sites_amd64.s); the portable ones here look at eight positions at a
+// time in a uint64 and leave every site to the caller.
+type kernel func(dst, src []byte) (ns, nd int)
+
+// relaxedKernels and simpleKernels are the kernels this processor can run,
+// the fastest first (see bodyKernels).
+var relaxedKernels, simpleKernels = bodyKernels()
 
 // siteIn returns the first site of p in positions [i, lim), or lim.
 func siteIn(p []byte, i, lim int, relaxed bool) int {

@@ -4,6 +4,7 @@
 
 package dkim
 
-func relaxedCopy(dst, src []byte) (ns, nd int) { return relaxedCopySWAR(dst, src) }
-
-func simpleCopy(dst, src []byte) (ns, nd int) { return simpleCopySWAR(dst, src) }
+// bodyKernels are the kernels this processor can run: the portable ones.
+var bodyKernels = func() (relaxed, simple []kernel) {
+	return []kernel{relaxedCopySWAR}, []kernel{simpleCopySWAR}
+}
