@@ -32,13 +32,13 @@ func (b *bodyHash) write(p []byte) {
 //
 // It is a streaming state machine over sites (see sites.go). A kernel
 // copies the input into a small output buffer a block of octets at a time
-// until the next site it leaves to Go; at a site, a run of whitespace becomes one space
-// or, at a line end, nothing, and a bare CR or LF becomes a CRLF. The
-// buffer goes to the hashes in one piece whenever it fills. Between calls
-// it never ends in the middle of a CRLF. What is not
-// yet decided is kept as state, never as octets: a CR that ended a Write
-// and waits for its LF, a run of whitespace that ended a Write and waits
-// for what follows, and the number of empty lines cut from the end of the
+// until the next site it leaves to Go; at a site, a run of whitespace
+// becomes one space or, at a line end, nothing, and a bare CR or LF
+// becomes a CRLF. The buffer goes to the hashes in one piece whenever it
+// fills; between calls it never ends inside a CRLF. What is not yet
+// decided is kept as state, never as octets: a CR that ended a Write and
+// waits for its LF, a run of whitespace that ended a Write and waits for
+// what follows, and the number of empty lines cut from the end of the
 // output until a non-empty line follows (so that those at the end of the
 // body drop out). The memory used does not depend on the body.
 type bodyCanon struct {
