@@ -28,67 +28,192 @@ func (b *bodyHash) write(p []byte) {
 
 // bodyCanon canonicalizes a message body as it is written (RFC 6376 section
 // 3.4.3 and 3.4.4) and feeds the canonical octets to its hashes. Each bare
-// CR and bare LF is taken as a CRLF first (section 5.3). Empty lines are
-// held back as a count until a non-empty line follows, so that those at
-// the end of the body drop out, and nothing else of the body is kept.
+// CR and bare LF is taken as a CRLF first (section 5.3).
 //
-// Clean stretches of CRLF lines, which canonicalization leaves as they are,
-// go to the hashes in one piece straight from the caller's buffer. Under
-// relaxed, a CRLF line with a tab, a run of spaces or trailing whitespace
-// is rebuilt piece by piece around those places (dirtyLine); only lines
-// with a bare CR or LF take the byte-by-byte path.
-//
-// TODO(#6): relaxed bodies cost 1.7x (base64), 2x (prose with single
-// spaces) and 4-5x (prose with runs of spaces) the CPU time of SHA-256 of
-// the same bytes, against a target of 1.5x; simple bodies are at 1.4-1.6x.
-// The remaining cost is finding space pairs eight octets at a time and one
-// IndexByte per line; reaching the target needs vector instructions or
-// hashing on a second core while the next piece is canonicalized.
+// It is a streaming state machine over sites (see sites.go). A kernel
+// copies the input into a small output buffer a block of octets at a time
+// until the next site it leaves to Go; at a site, a run of whitespace
+// becomes one space or, at a line end, nothing, and a bare CR or LF
+// becomes a CRLF. The buffer goes to the hashes in one piece whenever it
+// fills; between calls it never ends inside a CRLF. What is not yet
+// decided is kept as state, never as octets: a CR that ended a Write and
+// waits for its LF, a run of whitespace that ended a Write and waits for
+// what follows, and the number of empty lines cut from the end of the
+// output until a non-empty line follows (so that those at the end of the
+// body drop out). The memory used does not depend on the body.
 type bodyCanon struct {
 	relaxed bool
+	kernel  kernel
 	hashes  []*bodyHash
-	n       int64 // canonical octets produced
+	n       int64 // canonical octets hashed
 
-	cr    bool // a CR was read and its line end is not yet decided
-	mid   bool // the current line has produced content
-	wsp   bool // relaxed: a run of WSP waits to become one SP
-	blank int  // empty lines held back
-	wrote bool // simple: anything produced at all
+	cr    bool // a CR ended the last Write; its line end is not yet decided
+	wsp   bool // relaxed: a run of WSP ended the last Write
+	open  bool // the octets hashed so far end inside a line
+	blank int  // empty lines cut from the output, to hash before more content
 
-	out []byte // small pending output
-
-	// Positions in the current Write's buffer before which there is no
-	// tab and no space pair (see findSpacePair); they move on as lines are
-	// taken.
-	tab, pair int
+	out []byte // canonical octets not yet hashed
 }
+
+// outSize is the capacity of bodyCanon.out.
+const outSize = 8 << 10
 
 func newBodyCanon(c Canonicalization) *bodyCanon {
-	return &bodyCanon{relaxed: c == Relaxed, out: make([]byte, 0, 8<<10)}
+	bc := &bodyCanon{relaxed: c == Relaxed, kernel: simpleKernels[0], out: make([]byte, 0, outSize)}
+	if bc.relaxed {
+		bc.kernel = relaxedKernels[0]
+	}
+	return bc
 }
 
-func (c *bodyCanon) emit(p []byte) {
-	if len(c.out)+len(p) > cap(c.out) {
+var crlfs = bytes.Repeat([]byte("\r\n"), 512)
+
+// Write canonicalizes p. It never fails.
+func (c *bodyCanon) Write(p []byte) (int, error) {
+	for i := c.resume(p); i < len(p); {
+		if cap(c.out)-len(c.out) < 64 {
+			c.flush()
+		}
+		j, site := c.copyRun(p, i)
+		if site {
+			j = c.site(p, j)
+		}
+		i = j
+	}
+	return len(p), nil
+}
+
+// copyRun copies p[i:] to the output up to the next site and returns its
+// position; it may stop earlier (site false) when the output is nearly
+// full. It leaves at least two octets of room in the output.
+func (c *bodyCanon) copyRun(p []byte, i int) (j int, site bool) {
+	if p[i] == '\n' && (i == 0 || p[i-1] != '\r') {
+		return i, true // a bare LF
+	}
+	dst := c.out[len(c.out) : cap(c.out)-2]
+	ns, nd := c.kernel(dst, p[i:])
+	i += ns
+	lim := min(len(p), i+len(dst)-nd)
+	j = siteIn(p, i, lim, c.relaxed)
+	copy(dst[nd:], p[i:j])
+	c.out = c.out[:len(c.out)+nd+j-i]
+	if j < lim {
+		return j, true
+	}
+	if n := len(c.out); n > 0 && c.out[n-1] == '\r' {
+		// Its LF follows: the CR waits, so that the output holds whole
+		// CRLFs for flush to count.
+		c.out = c.out[:n-1]
+		j--
+	}
+	return j, false
+}
+
+// site handles the site at p[j] and returns where the rest of p starts.
+// The output has room for two octets.
+func (c *bodyCanon) site(p []byte, j int) int {
+	switch b := p[j]; {
+	case c.relaxed && (b == ' ' || b == '\t'):
+		k := wspEnd(p, j)
+		switch {
+		case k == len(p): // decided by the next Write
+			c.wsp = true
+		case p[k] != '\r' && p[k] != '\n': // one SP; at a line end, nothing
+			c.out = append(c.out, ' ')
+		}
+		return k
+	case b == '\r' && j+1 == len(p): // decided by the next Write
+		c.cr = true
+		return j + 1
+	case b == '\r' || b == '\n' && (j == 0 || p[j-1] != '\r'): // bare
+		c.out = append(c.out, '\r', '\n')
+		return j + 1
+	default: // an octet before a bare LF, or the LF of a CRLF before one
+		c.out = append(c.out, b)
+		return j + 1
+	}
+}
+
+// wspEnd returns the end of the run of WSP starting at p[j].
+func wspEnd(p []byte, j int) int {
+	for j < len(p) && (p[j] == ' ' || p[j] == '\t') {
+		j++
+	}
+	return j
+}
+
+// resume settles, with the start of p, what the last Write left undecided,
+// and returns where the rest of p starts.
+func (c *bodyCanon) resume(p []byte) int {
+	if len(p) == 0 || !c.cr && !c.wsp {
+		return 0
+	}
+	if cap(c.out)-len(c.out) < 2 {
 		c.flush()
-		if len(p) >= cap(c.out)/2 {
-			c.send(p)
-			return
+	}
+	if c.cr {
+		c.cr = false
+		c.out = append(c.out, '\r', '\n')
+		if p[0] == '\n' {
+			return 1
+		}
+		return 0
+	}
+	k := wspEnd(p, 0)
+	if k < len(p) {
+		c.wsp = false
+		if p[k] != '\r' && p[k] != '\n' {
+			c.out = append(c.out, ' ')
 		}
 	}
-	c.out = append(c.out, p...)
+	return k
 }
 
-func (c *bodyCanon) emitByte(b byte) {
-	if len(c.out) == cap(c.out) {
-		c.flush()
-	}
-	c.out = append(c.out, b)
-}
-
+// flush hashes the output but for the empty lines at its end, which it
+// cuts and counts.
 func (c *bodyCanon) flush() {
-	if len(c.out) > 0 {
-		c.send(c.out)
-		c.out = c.out[:0]
+	t := trailingCRLFs(c.out)
+	head := len(c.out) - 2*t
+	switch {
+	case head > 0:
+		c.sendBlank()
+		if t > 0 {
+			c.send(c.out[:head+2])
+			c.blank, c.open = t-1, false
+		} else {
+			c.send(c.out)
+			c.open = true
+		}
+	case t > 0 && c.open: // the first CRLF ends the open line
+		c.send(crlfs[:2])
+		c.blank, c.open = t-1, false
+	default:
+		c.blank += t
+	}
+	c.out = c.out[:0]
+}
+
+// crlf4 is "\r\n\r\n" twice, read as a little-endian uint64.
+const crlf4 = 0x0a0d0a0d0a0d0a0d
+
+// trailingCRLFs returns how many CRLFs end r.
+func trailingCRLFs(r []byte) int {
+	n := len(r)
+	for n >= 8 && le64(r[n-8:]) == crlf4 {
+		n -= 8
+	}
+	for n >= 2 && r[n-2] == '\r' && r[n-1] == '\n' {
+		n -= 2
+	}
+	return (len(r) - n) / 2
+}
+
+// sendBlank hashes the empty lines held back, now that content follows.
+func (c *bodyCanon) sendBlank() {
+	for c.blank > 0 {
+		k := min(c.blank, len(crlfs)/2)
+		c.send(crlfs[:2*k])
+		c.blank -= k
 	}
 }
 
@@ -99,270 +224,20 @@ func (c *bodyCanon) send(p []byte) {
 	}
 }
 
-var crlfs = bytes.Repeat([]byte("\r\n"), 64)
-
-// flushBlank writes the empty lines held back, now that content follows.
-func (c *bodyCanon) flushBlank() {
-	for c.blank > 0 {
-		k := min(c.blank, len(crlfs)/2)
-		c.emit(crlfs[:2*k])
-		c.blank -= k
-	}
-}
-
-// Write canonicalizes p. It never fails.
-func (c *bodyCanon) Write(p []byte) (int, error) {
-	c.tab, c.pair = 0, 0
-	for i := 0; i < len(p); {
-		if !c.cr && !c.mid && !c.wsp {
-			i = c.fast(p, i)
-			if i == len(p) {
-				break
-			}
-			if c.relaxed {
-				if k := c.dirtyLine(p, i); k > i {
-					i = k
-					continue
-				}
-			}
-		}
-		i = c.slow(p, i)
-	}
-	return len(p), nil
-}
-
 // Close ends the body: a last line without CRLF gets one, and under simple
 // an empty body becomes a single CRLF.
 func (c *bodyCanon) Close() error {
-	if c.cr {
-		c.endLine()
+	if cap(c.out)-len(c.out) < 2 {
+		c.flush()
 	}
-	if c.mid {
-		c.emit(crlfs[:2])
-		c.mid = false
+	if c.cr || len(c.out) > 0 && c.out[len(c.out)-1] != '\n' || len(c.out) == 0 && c.open {
+		c.out = append(c.out, '\r', '\n')
 	}
-	if !c.relaxed && !c.wrote {
-		c.emit(crlfs[:2])
-		c.wrote = true
-	}
-	c.blank, c.wsp = 0, false
+	c.cr, c.wsp = false, false
 	c.flush()
+	c.blank = 0
+	if !c.relaxed && c.n == 0 {
+		c.send(crlfs[:2])
+	}
 	return nil
-}
-
-// fast takes whole CRLF lines from p[i:] that canonicalization leaves as
-// they are and returns where it stopped. It is called at a line start.
-func (c *bodyCanon) fast(p []byte, i int) int {
-	start, contentEnd, blanks := i, i, 0
-	for i < len(p) {
-		// Lines are taken in batches, each checked for bare CRs at once.
-		j, lines, ce, bl := c.lines(p, i, min(len(p), i+batchSize))
-		if j > i && bytes.Count(p[i:j], crlfs[:1]) != lines {
-			// A bare CR hides in one of the lines: stop before it.
-			j, _, ce, bl = c.lines(p[:loneCRLine(p, i, j)], i, len(p))
-		}
-		if ce > 0 {
-			contentEnd, blanks = ce, bl
-		} else {
-			blanks += bl
-		}
-		if j < i+batchSize || j == i {
-			i = j
-			break
-		}
-		i = j
-	}
-	if contentEnd > start {
-		c.flushBlank()
-		c.emit(p[start:contentEnd])
-		c.wrote = true
-		c.blank = blanks
-	} else {
-		c.blank += blanks
-	}
-	return i
-}
-
-// batchSize is about how many octets of lines fast checks for bare CRs in
-// one go.
-const batchSize = 4 << 10
-
-// lines scans clean CRLF lines from p[i:] until one ends at or after stop,
-// or an unclean line starts. It returns the end of the last line taken,
-// the number of lines, the end of the last non-empty line (0 if none) and
-// the number of empty lines after it.
-func (c *bodyCanon) lines(p []byte, i, stop int) (end, lines, contentEnd, blanks int) {
-	for i < len(p) && i < stop {
-		nl := bytes.IndexByte(p[i:], '\n')
-		if nl < 1 || p[i+nl-1] != '\r' {
-			break
-		}
-		e := i + nl + 1
-		if nl > 1 && c.relaxed && !c.relaxedClean(p, i, e) {
-			break
-		}
-		lines++
-		i = e
-		if nl == 1 {
-			blanks++
-		} else {
-			contentEnd, blanks = i, 0
-		}
-	}
-	return i, lines, contentEnd, blanks
-}
-
-// loneCRLine returns the start of the first line in p[start:end] (whole CRLF
-// lines) holding a CR that is not part of its line end.
-func loneCRLine(p []byte, start, end int) int {
-	for i := start; i < end; {
-		nl := bytes.IndexByte(p[i:end], '\n')
-		if bytes.IndexByte(p[i:i+nl-1], '\r') >= 0 {
-			return i
-		}
-		i += nl + 1
-	}
-	return end
-}
-
-// relaxedClean reports whether the line p[start:end] (ending in CRLF) has no
-// tab, no two spaces in a row and no space at its end, using the position
-// remembered for this buffer so that each stretch is searched only once.
-func (c *bodyCanon) relaxedClean(p []byte, start, end int) bool {
-	if c.tab >= end && c.pair >= end {
-		return true // both searches already reach past this line
-	}
-	return c.siteAt(p, start, end) == end
-}
-
-// scanWindow bounds one search, so that a far-away hit is not searched for
-// again and again.
-const scanWindow = 16 << 10
-
-// dirtyLine canonicalizes, under relaxed, the line at p[i:] when it is a
-// whole CRLF line without a bare CR, and returns its end; otherwise it
-// returns i. Only the places where the line changes are looked at one by
-// one: its trailing WSP, and each tab or run of two spaces, found with the
-// positions remembered for this buffer.
-func (c *bodyCanon) dirtyLine(p []byte, i int) int {
-	nl := bytes.IndexByte(p[i:], '\n')
-	if nl < 1 || p[i+nl-1] != '\r' || bytes.IndexByte(p[i:i+nl-1], '\r') >= 0 {
-		return i
-	}
-	e, ce := i+nl+1, i+nl-1
-	for ce > i && (p[ce-1] == ' ' || p[ce-1] == '\t') {
-		ce--
-	}
-	if ce == i {
-		c.blank++
-		return e
-	}
-	c.flushBlank()
-	for cur := i; ; {
-		k := c.siteAt(p, cur, ce)
-		if k == ce {
-			c.emit(p[cur:ce])
-			break
-		}
-		if k > cur && p[k-1] == ' ' {
-			k-- // a space before a tab starts the run
-		}
-		c.emit(p[cur:k])
-		c.emitByte(' ')
-		for cur = k + 1; p[cur] == ' ' || p[cur] == '\t'; cur++ {
-		}
-	}
-	c.emit(crlfs[:2])
-	c.wrote = true
-	return e
-}
-
-// siteAt returns the first place in p[start:end] where relaxed
-// canonicalization may change a line, or end: a tab, or a space followed
-// by an octet up to 0x20.
-func (c *bodyCanon) siteAt(p []byte, start, end int) int {
-	return min(scanAt(&c.tab, p, start, end, findTab), scanAt(&c.pair, p, start, end, findSpacePair))
-}
-
-func findTab(p []byte) int { return bytes.IndexByte(p, '\t') }
-
-// scanAt returns the first hit of find in p[start:end], or end. find
-// looks at one octet after a hit, so its last position is judged again by
-// the next search. *pos is a position before which find has no hit after
-// the start of the last search; it is moved on past what this search
-// covers, and the search goes up to scanWindow octets ahead.
-func scanAt(pos *int, p []byte, start, end int, find func([]byte) int) int {
-	from := max(start, *pos)
-	if from >= end {
-		return end
-	}
-	lim := max(min(len(p), from+scanWindow), end)
-	j := find(p[from:lim])
-	if j < 0 {
-		*pos = lim - 1
-		return end
-	}
-	*pos = from + j
-	return min(*pos, end)
-}
-
-// slow canonicalizes p[i:] one byte (or one run of plain bytes) at a time
-// until a line has ended, and returns where it stopped.
-func (c *bodyCanon) slow(p []byte, i int) int {
-	for i < len(p) {
-		b := p[i]
-		switch {
-		case b == '\r':
-			if c.cr {
-				c.endLine()
-			}
-			c.cr = true
-			i++
-		case b == '\n':
-			c.cr = false
-			c.endLine()
-			return i + 1
-		case c.cr:
-			c.cr = false
-			c.endLine()
-			return i
-		case c.relaxed && (b == ' ' || b == '\t'):
-			c.wsp = true
-			i++
-		default:
-			j := i + 1
-			for j < len(p) && !special(c.relaxed, p[j]) {
-				j++
-			}
-			c.content(p[i:j])
-			i = j
-		}
-	}
-	return i
-}
-
-func special(relaxed bool, b byte) bool {
-	return b == '\r' || b == '\n' || relaxed && (b == ' ' || b == '\t')
-}
-
-// content writes non-WSP line content, after any held-back empty lines and
-// the pending SP.
-func (c *bodyCanon) content(p []byte) {
-	c.flushBlank()
-	if c.wsp {
-		c.emitByte(' ')
-		c.wsp = false
-	}
-	c.emit(p)
-	c.mid, c.wrote = true, true
-}
-
-func (c *bodyCanon) endLine() {
-	c.wsp = false
-	if c.mid {
-		c.emit(crlfs[:2])
-		c.mid = false
-		return
-	}
-	c.blank++
 }

@@ -248,51 +248,31 @@ func TestBodyAgainstReference(t *testing.T) {
 	}
 }
 
-// FuzzBodyCanon checks the streaming canonicalizer against the reference
-// for any body and any split into two writes, and that relaxed is
-// idempotent.
+// FuzzBodyCanon checks the streaming canonicalizer, with every kernel,
+// against the reference for any body cut into two writes anywhere or into
+// writes of any size, and that relaxed is idempotent.
 func FuzzBodyCanon(f *testing.F) {
 	f.Add("Hello!\r\n  \r\n\r\n", 3)
 	f.Add(" C \r\nD \t E\r\n\r\n\r\n", 5)
 	f.Add("a\rb\n\r\n  \t", 1)
+	f.Add(strings.Repeat("ab \t", 9)+"\r\n \r\n\n"+strings.Repeat("x", 20)+"  \r", 17)
+	f.Add(strings.Repeat("\r\n", 20)+"word  \n\r\r\n"+strings.Repeat(" ", 30)+"y", 40)
 	f.Fuzz(func(t *testing.T, body string, k int) {
-		if k < 0 {
-			k = -k
-		}
+		k = int(uint(k) % uint(len(body)+1))
 		for _, c := range []Canonicalization{Simple, Relaxed} {
 			want := refBody(c, body)
-			if got := canonBody(c, body, k%(len(body)+1)); got != want {
-				t.Fatalf("%s %q split %d = %q, want %q", c, body, k, got, want)
+			for kern := range relaxedKernels {
+				if got := canonCuts(c, kern, body, []int{k}, -1); got != want {
+					t.Fatalf("%s kernel %d %q cut at %d = %q, want %q", c, kern, body, k, got, want)
+				}
+			}
+			if got := canonBody(c, body, k); got != want {
+				t.Fatalf("%s %q in pieces of %d = %q, want %q", c, body, k, got, want)
 			}
 		}
 		once := canonBody(Relaxed, body)
 		if twice := canonBody(Relaxed, once); twice != once {
 			t.Fatalf("relaxed not idempotent: %q then %q", once, twice)
-		}
-	})
-}
-
-// naivePair is findSpacePair written plainly.
-func naivePair(p []byte) int {
-	for i, b := range p {
-		if b == ' ' && i+1 < len(p) && p[i+1] <= ' ' {
-			return i
-		}
-	}
-	return -1
-}
-
-// FuzzFindSpacePair checks the eight-octets-at-a-time search against
-// naivePair.
-func FuzzFindSpacePair(f *testing.F) {
-	f.Add([]byte("abcdefgh ijklmnop  q"))
-	f.Add([]byte("abcdefg \x01ijklmno\tp"))
-	f.Add([]byte("\x80\xff \x7f \x20\x21 x\r\n"))
-	f.Fuzz(func(t *testing.T, p []byte) {
-		for k := 0; k < len(p) && k < 9; k++ {
-			if got, want := findSpacePair(p[k:]), naivePair(p[k:]); got != want {
-				t.Fatalf("findSpacePair(%q) = %d, want %d", p[k:], got, want)
-			}
 		}
 	})
 }

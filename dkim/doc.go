@@ -52,9 +52,13 @@
 //
 // # Speed
 //
-// Canonicalization works on whole runs of lines at a time: under simple,
-// and under relaxed for lines with no tab, no run of spaces and no space
-// at the end, the body goes to the hash straight from the caller's buffer.
-// The benchmarks in the tools/bench module compare signing with
+// Body canonicalization is a streaming state machine. A kernel copies the
+// body into a small buffer a block at a time (on amd64 thirty-two octets
+// with AVX2 or sixteen with SSE2, collapsing runs of whitespace itself;
+// eight octets in portable Go elsewhere) and stops only where the body
+// must change; the buffer goes to the hash in 8 KiB pieces. On amd64, canonicalizing
+// and hashing a body costs 1.1 to 1.5 times the time of SHA-256 alone
+// over the same octets, whatever the text. The
+// benchmarks in the tools/bench module compare signing with
 // github.com/emersion/go-msgauth; see README.md for the figures.
 package dkim

@@ -362,3 +362,121 @@ func checkPeerSigned(t *testing.T, k *peerKeys, c peerCombo, name string, signed
 		t.Errorf("%s %v: changed body still verifies", name, c)
 	}
 }
+
+// TestPeerOursVerifiesOpenDKIM: messages signed by OpenDKIM
+// (peers/opendkim-sign.sh, its test mode) with rsa-sha256 and
+// ed25519-sha256 under relaxed/relaxed and simple/simple, and a few under
+// the mixed forms, pass our verifier with the keys from a local table, and
+// fail it once the body changes. The messages are written with "Name: "
+// field starts, as OpenDKIM rebuilds them before signing.
+//
+// OpenDKIM 2.11.0 folds an ed25519-sha256 field differently after signing
+// it from how it hashed it: b= goes to a line of its own. Under simple
+// header canonicalization those signatures are wrong as written (python3-dkim
+// and OpenDKIM's own verifier reject them too): ours must reject them as
+// well, and accept them once b= is put back where OpenDKIM hashed it.
+func TestPeerOursVerifiesOpenDKIM(t *testing.T) {
+	t.Parallel()
+	needPeer(t, "opendkim", "opendkim", "-V")
+	script := filepath.Join(peersDir(t), "opendkim-sign.sh")
+	needPeer(t, "peers/opendkim-sign.sh", "test", "-x", script)
+	k := newPeerKeys(t)
+	in, r := t.TempDir(), mrand.New(mrand.NewPCG(6376, 8463))
+	const n = 40
+	var files []string
+	for i := 0; i < n; i++ {
+		name := filepath.Join(in, fmt.Sprintf("%03d.eml", i))
+		writeFile(t, name, milterHeaders(genMessage(r, i)))
+		files = append(files, name)
+	}
+	var combos []peerCombo
+	for _, c := range peerCombos() {
+		if c.alg != RSASHA1 {
+			combos = append(combos, c)
+		}
+	}
+	outs := make([]string, len(combos))
+	errs := make([]error, len(combos))
+	var wg sync.WaitGroup
+	for j, c := range combos {
+		outs[j] = t.TempDir()
+		key := k.rsaPEM
+		if c.alg == Ed25519SHA256 {
+			key = k.edPKCS8
+		}
+		msgs := files
+		if c.hc != c.bc {
+			msgs = files[:n/4]
+		}
+		args := append([]string{script, "--key", key, "--selector", k.selector[c.alg],
+			"--domain", peerDomain, "--algo", string(c.alg), "--canon", string(c.hc) + "/" + string(c.bc),
+			"--out", outs[j]}, msgs...)
+		if j%2 == 1 {
+			args = append(args[:1], append([]string{"--headers", "from:to:cc:subject:date:message-id:" +
+				"mime-version:content-type:content-transfer-encoding:from"}, args[1:]...)...)
+		}
+		wg.Go(func() {
+			if b, err := exec.Command("bash", args...).CombinedOutput(); err != nil {
+				errs[j] = fmt.Errorf("opendkim-sign.sh %v: %v\n%s", c, err, b)
+			}
+		})
+	}
+	wg.Wait()
+	checked := 0
+	for j, c := range combos {
+		if errs[j] != nil {
+			t.Fatal(errs[j])
+		}
+		entries, err := os.ReadDir(outs[j])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			signed, err := os.ReadFile(filepath.Join(outs[j], e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.alg == Ed25519SHA256 && c.hc == Simple {
+				signed = checkOpenDKIMRefold(t, k, c, e.Name(), signed)
+			}
+			checkPeerSigned(t, k, c, e.Name(), signed)
+			checked++
+		}
+	}
+	if want := 4*n + 2*n/4*2; checked != want {
+		t.Errorf("checked %d signed messages, want %d", checked, want)
+	}
+}
+
+// openDKIMFold is the line break OpenDKIM 2.11.0 puts before b= in an
+// ed25519-sha256 field after having hashed the field without it.
+var openDKIMFold = regexp.MustCompile(`;\r?\n\tb=`)
+
+// checkOpenDKIMRefold checks a message signed by OpenDKIM with
+// ed25519-sha256 and simple header canonicalization: when the field's b=
+// starts a line, the signature must fail as written. It returns the
+// message with b= joined to the line before, as OpenDKIM hashed it.
+func checkOpenDKIMRefold(t *testing.T, k *peerKeys, c peerCombo, name string, signed []byte) []byte {
+	t.Helper()
+	end := 0 // the end of the first field, which OpenDKIM added
+	for {
+		nl := bytes.IndexByte(signed[end:], '\n')
+		if nl < 0 {
+			t.Fatalf("%s %v: no header after the signature:\n%s", name, c, signed)
+		}
+		end += nl + 1
+		if signed[end] != ' ' && signed[end] != '\t' {
+			break
+		}
+	}
+	field := signed[:end]
+	fixed := openDKIMFold.ReplaceAll(field, []byte("; b="))
+	if bytes.Equal(fixed, field) {
+		return signed
+	}
+	vs, err := Verify(context.Background(), bytes.NewReader(signed), &VerifyOptions{Resolver: k.records})
+	if err != nil || len(vs) != 1 || vs[0].Err == nil || !strings.Contains(vs[0].Err.Error(), "signature did not verify") {
+		t.Errorf("%s %v: refolded by OpenDKIM, want \"signature did not verify\", got %v %v", name, c, err, vs)
+	}
+	return append(fixed, signed[end:]...)
+}

@@ -223,7 +223,9 @@ func BenchmarkDKIMSideBySide(b *testing.B) {
 
 // benchBodies are the message bodies the bare-hash rows use: "text" is
 // benchMessage's; "clean" is the same prose with single spaces and no
-// whitespace at line ends; "base64" is an attachment's 76-column lines.
+// whitespace at line ends; "base64" is an attachment's 76-column lines;
+// "longlines" is clean prose in lines of up to 990 octets; "blanklines" is
+// short lines, most followed by one to three empty lines.
 var benchBodies = []struct {
 	name string
 	make func(size int) []byte
@@ -243,6 +245,37 @@ var benchBodies = []struct {
 		line := []byte("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n")
 		for b.Len() < size {
 			b.Write(line)
+		}
+		return b.Bytes()
+	}},
+	{"longlines", func(size int) []byte {
+		m := benchMessage(size)
+		m = bytes.ReplaceAll(m, []byte("  "), []byte(" "))
+		m = bytes.ReplaceAll(m, []byte(" \r\n"), []byte("\r\n"))
+		m = bytes.ReplaceAll(m, []byte("\t\r\n"), []byte("\r\n"))
+		head, body, _ := bytes.Cut(m, []byte("\r\n\r\n"))
+		lines := bytes.Split(body, []byte("\r\n"))
+		var b bytes.Buffer
+		b.Write(head)
+		b.WriteString("\r\n\r\n")
+		for i, l := range lines { // about thirteen lines of text to one
+			b.Write(l)
+			if i%13 == 12 {
+				b.WriteString("\r\n")
+			} else if len(l) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString("\r\n")
+		return b.Bytes()
+	}},
+	{"blanklines", func(size int) []byte {
+		var b bytes.Buffer
+		b.WriteString("From: alice@example.com\r\nTo: bob@example.org\r\nSubject: list\r\n\r\n")
+		words := strings.Fields("the mail went out on time and every receiver checked it")
+		for n := 0; b.Len() < size; n++ {
+			b.WriteString(words[n%len(words)])
+			b.WriteString(strings.Repeat("\r\n", 1+n%4))
 		}
 		return b.Bytes()
 	}},
