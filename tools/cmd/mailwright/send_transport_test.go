@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailwright/mailwright/mailsender"
+	"github.com/mailwright/mailwright/saslmech"
+	"github.com/mailwright/mailwright/smtpclient"
+)
+
+// transport is what the flags decide about the connection.
+type transport struct {
+	TLS, SSL       bool
+	Policy         string
+	Port           int
+	Insecure       saslmech.Insecure
+	Mechanism      string
+	Classic        bool
+	LocalName, Ver string
+	Timeout        time.Duration
+}
+
+func transportOf(s *mailsender.Sender) transport {
+	return transport{TLS: s.TLS, SSL: s.SSL, Policy: s.TLSPolicy.String(), Port: s.Port,
+		Insecure: s.Insecure, Mechanism: s.AuthMechanism,
+		Classic:   fmt.Sprint(s.AuthPolicy) == fmt.Sprint(mailsender.ClassicAuthOrder),
+		LocalName: s.LocalName, Ver: s.TLSVersion, Timeout: s.Timeout}
+}
+
+// TestSendTransportFlags: without --tls, --ssl or --plain send uses
+// opportunistic STARTTLS on port 25; --insecure only skips the certificate
+// check; AUTH in clear to a remote host needs --allow-plain-auth (SECURITY
+// rule 6).
+func TestSendTransportFlags(t *testing.T) {
+	all := saslmech.Insecure{ChallengeResponse: true, RevealSecret: true}
+	tests := []struct {
+		name string
+		args []string
+		want transport
+	}{
+		{"default", nil, transport{TLS: true, Policy: "may", Port: 25}},
+		{"default port kept", []string{"--port", "2525"}, transport{TLS: true, Policy: "may", Port: 2525}},
+		{"insecure alone", []string{"--insecure"}, transport{TLS: true, Policy: "may", Port: 25}},
+		{"tls", []string{"--tls"}, transport{TLS: true, Policy: "verify"}},
+		{"tls insecure", []string{"--tls", "--insecure"}, transport{TLS: true, Policy: "encrypt"}},
+		{"ssl", []string{"--ssl"}, transport{SSL: true, Policy: "verify"}},
+		{"ssl insecure", []string{"--ssl", "--insecure"}, transport{SSL: true, Policy: "encrypt"}},
+		{"plain", []string{"--plain"}, transport{Policy: "none"}},
+		{"plain auth", []string{"--plain", "--allow-plain-auth"},
+			transport{Policy: "none", Insecure: all}},
+		{"classic", []string{"--tls", "--auth", "Classic"},
+			transport{TLS: true, Policy: "verify", Classic: true}},
+		{"one mechanism", []string{"--tls", "--auth", "cram-md5"},
+			transport{TLS: true, Policy: "verify", Mechanism: "CRAM-MD5"}},
+		{"identity", []string{"--tls", "--local-name", "client.example.test", "--tls-version", "1.3",
+			"--timeout", "45s"}, transport{TLS: true, Policy: "verify", LocalName: "client.example.test",
+			Ver: "1.3", Timeout: 45 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--host", "mail.example.test", "--from", "a@example.test",
+				"--to", "b@example.test", "--subject", "s", "--user", "u", "--password", "p"}, tt.args...)
+			job, err := parseSend(args, func(string) string { return "" }, new(bytes.Buffer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := transportOf(job.sender); got != tt.want {
+				t.Errorf("%q:\n got %+v\nwant %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSendReplyTo(t *testing.T) {
+	job, err := parseSend([]string{"--host", "h", "--from", "a@b.test", "--to", "c@d.test",
+		"--subject", "s", "--reply-to", "r1@b.test", "--reply-to", "R <r2@b.test>"},
+		func(string) string { return "" }, new(bytes.Buffer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"r1@b.test", "R <r2@b.test>"}; !slices.Equal(job.msg.ReplyTo, want) {
+		t.Errorf("ReplyTo = %q, want %q", job.msg.ReplyTo, want)
+	}
+}
+
+// TestSendTransportUsageErrors: flags that contradict each other, and
+// --user without any password, are refused before any connection.
+func TestSendTransportUsageErrors(t *testing.T) {
+	srv, _ := startTestServer(t)
+	base := []string{"send", "--host", "127.0.0.1", "--port", strconv.Itoa(srv.port()),
+		"--from", "a@b.test", "--to", "c@d.test", "--subject", "s"}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--plain", "--tls"}, "--plain excludes --tls and --ssl"},
+		{[]string{"--plain", "--ssl"}, "--plain excludes --tls and --ssl"},
+		{[]string{"--plain", "--insecure"}, "--plain excludes --insecure"},
+		{[]string{"--plain", "--ca-file", "ca.pem"}, "exclude --plain"},
+		{[]string{"--plain", "--tls-version", "1.2"}, "exclude --plain"},
+		{[]string{"--tls-version", "2.0"}, `--tls-version "2.0": want 1.0, 1.1, 1.2 or 1.3`},
+		{[]string{"--timeout", "-1s"}, "--timeout -1s: must not be negative"},
+		{[]string{"--timeout", "soon"}, "invalid value"},
+		{[]string{"--auth", "classic", "--queue", t.TempDir()}, "--auth classic cannot be queued"},
+		{[]string{"--user", "u"}, "--user u has no password: give --password, $MAILWRIGHT_PASSWORD " +
+			"or --token-store"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := run(t, nil, append(base, tt.args...)...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	if n := srv.connections(); n != 0 {
+		t.Errorf("the server saw %d connections", n)
+	}
+}
+
+// TestSendTransportWarnings sends through servers with and without
+// STARTTLS and checks what goes to stdout and the warning on stderr.
+func TestSendTransportWarnings(t *testing.T) {
+	demo, ca := startTestServer(t)
+	clear := startXOAUTH2SMTP(t) // offers no STARTTLS
+	clearPort := strconv.Itoa(clear.ln.Addr().(*net.TCPAddr).Port)
+	pass := map[string]string{"MAILWRIGHT_PASSWORD": "pw-for-tests"}
+	tests := []struct {
+		name     string
+		args     []string
+		vars     map[string]string
+		code     int
+		stdout   string // regular expression
+		stderr   string
+		starttls bool // the transcript shows STARTTLS
+	}{
+		{"opportunistic TLS", []string{"--port", strconv.Itoa(demo.port()), "--user", demoUser},
+			pass, 0, `^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
+			"warning: certificate not verified (opportunistic STARTTLS; --tls requires TLS and " +
+				"verifies the certificate)\n", true},
+		{"tls verified", []string{"--port", strconv.Itoa(demo.port()), "--user", demoUser, "--tls",
+			"--ca-file", ca}, pass, 0, `^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`, "", true},
+		{"tls insecure", []string{"--port", strconv.Itoa(demo.port()), "--user", demoUser, "--tls",
+			"--insecure"}, pass, 0, `^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
+			"warning: certificate not verified (--insecure)\n", true},
+		{"opportunistic clear", []string{"--port", clearPort}, nil, 0, `^250 2.0.0 Ok: queued as X1\n$`,
+			"warning: sent without TLS: the server did not offer STARTTLS " +
+				"(--tls refuses to send in clear)\n", false},
+		{"plain", []string{"--port", clearPort, "--plain"}, nil, 0, `^250 2.0.0 Ok: queued as X1\n$`,
+			"warning: sent without TLS (--plain)\n", false},
+		{"plain never starts TLS", []string{"--port", strconv.Itoa(demo.port()), "--plain"}, nil, 1, "^$",
+			"mailwright send: MAIL FROM rejected: 530 5.7.0 Must issue a STARTTLS command first", false},
+		{"tls required", []string{"--port", clearPort, "--tls"}, nil, 1, "^$",
+			"mailwright send: ", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			transcript := filepath.Join(t.TempDir(), "t.txt")
+			args := append([]string{"send", "--host", "127.0.0.1", "--from", demoUser,
+				"--to", "ada@example.test", "--subject", "S", "--body", "hi",
+				"--transcript", transcript}, tt.args...)
+			code, stdout, stderr := run(t, tt.vars, args...)
+			if code != tt.code || !regexp.MustCompile(tt.stdout).MatchString(stdout) ||
+				(tt.code == 0 && stderr != tt.stderr) || !strings.HasPrefix(stderr, tt.stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q",
+					code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
+			}
+			tr, _ := os.ReadFile(transcript)
+			if got := bytes.Contains(tr, []byte("C: STARTTLS")); got != tt.starttls {
+				t.Errorf("STARTTLS in transcript = %v, want %v:\n%s", got, tt.starttls, tr)
+			}
+		})
+	}
+}
+
+// TestSendCLIErrors: advice that names the library's Go API is given in
+// flags, and the relay hint is not shown after a successful AUTH.
+func TestSendCLIErrors(t *testing.T) {
+	relay := &mailsender.SendError{Recipients: []*mailsender.RecipientError{{Addr: "x@elsewhere.test",
+		Err: &smtpclient.Error{Command: "RCPT TO", Code: 554, EnhancedCode: smtpclient.EnhancedCode{5, 7, 1},
+			Message: "<x@elsewhere.test>: Relay access denied"}}}}
+	anon, user := &mailsender.Sender{}, &mailsender.Sender{Username: "u", Password: "p"}
+	tests := []struct {
+		name      string
+		err       error
+		s         *mailsender.Sender
+		want, not string
+	}{
+		{"not tls", fmt.Errorf("%w: x", smtpclient.ErrServerNotTLS), anon,
+			"not implicit TLS; use --tls instead of --ssl on this port", "Dial"},
+		{"no greeting", fmt.Errorf("%w: x", smtpclient.ErrNoGreeting), anon,
+			"(port 465), use --ssl", "DialTLS"},
+		{"relay anonymous", relay, anon, "give a user name and password", "AUTH succeeded"},
+		{"relay after auth", relay, user, "AUTH succeeded, but the server does not let this user",
+			"give a user name"},
+		{"no mechanism", fmt.Errorf("x: %w", saslmech.ErrNoMechanism), user,
+			"with --auth MECH; --auth classic", "--allow-plain-auth"},
+		{"no tls for auth", fmt.Errorf("x: %w", saslmech.ErrNoTLS), user,
+			"--allow-plain-auth sends the credentials in clear", "--auth MECH"},
+	}
+	for _, tt := range tests {
+		got := sendCLIError(tt.err, tt.s)
+		if !errors.Is(got, tt.err) || !strings.Contains(got.Error(), tt.want) ||
+			strings.Contains(got.Error(), tt.not) {
+			t.Errorf("%s: %q; want it to wrap the error, contain %q and not %q",
+				tt.name, got, tt.want, tt.not)
+		}
+	}
+}
+
+// TestSendNoMechanismHintsAuth: a mechanism the server does not offer is
+// reported with the --auth advice.
+func TestSendNoMechanismHintsAuth(t *testing.T) {
+	srv, ca := startTestServer(t)
+	code, _, stderr := run(t, map[string]string{"MAILWRIGHT_PASSWORD": "pw-for-tests"},
+		sendArgs(srv, ca, filepath.Join(t.TempDir(), "t.txt"), "--auth", "SCRAM-SHA-256")...)
+	if code != 1 || !strings.Contains(stderr, "--auth MECH") {
+		t.Errorf("exit %d, stderr %q; want 1 and the --auth advice", code, stderr)
+	}
+}
