@@ -25,6 +25,29 @@ func (e *cliError) Unwrap() error { return e.err }
 var libAdvice = []struct{ lib, cli string }{
 	{"use STARTTLS (Dial) on this port", "use --tls instead of --ssl on this port"},
 	{"use DialTLS", "use --ssl"},
+	{"names no token endpoint; set TokenSource.Client", "names no token endpoint; " +
+		tokenEndpointFix},
+}
+
+// tokenEndpointFix is how a store imported without --provider gets the
+// token endpoint that renewing needs.
+const tokenEndpointFix = `record one with "mailwright token import --store FILE --classic FILE ` +
+	`--provider google|microsoft --client-id ID" (or --token-url URL)`
+
+// reword returns err with the library's advice given in flags, or err
+// itself when there is nothing to change.
+func reword(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, a := range libAdvice {
+		msg = strings.ReplaceAll(msg, a.lib, a.cli)
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &cliError{msg: msg, err: err}
 }
 
 // Hints mailsender appends to a refusal, and what the CLI says instead
@@ -40,10 +63,7 @@ func sendCLIError(err error, s *mailsender.Sender) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
-	for _, a := range libAdvice {
-		msg = strings.ReplaceAll(msg, a.lib, a.cli)
-	}
+	msg := reword(err).Error()
 	authenticated := s.Username != "" || s.Password != "" || s.TokenSource != nil
 	if authenticated {
 		// With credentials the send reaches MAIL only after AUTH succeeded.
