@@ -243,7 +243,11 @@ func smimeVerify(e *env, args []string) error {
 			roots.AddCert(c)
 		}
 	}
-	v, err := smime.Verify(e.stdin, roots, nil)
+	in, err := checkSigned(e.stdin) // smime_notsigned.go
+	if err != nil {
+		return err
+	}
+	v, err := smime.Verify(in, roots, nil)
 	if err != nil {
 		return err
 	}
