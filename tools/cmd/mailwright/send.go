@@ -119,7 +119,7 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 	if err := f.oauth.apply(&f, s); err != nil {
 		return nil, err
 	}
-	if err := needPassword(&f, s); err != nil {
+	if err := f.transport.finish(&f, s); err != nil {
 		return nil, err
 	}
 	m, err := f.message()

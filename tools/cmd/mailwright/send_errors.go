@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailwright/mailwright/mailsender"
 	"github.com/mailwright/mailwright/saslmech"
+	"github.com/mailwright/mailwright/smtpclient"
 )
 
 // cliError is an error of the library reworded for the command line: the
@@ -70,6 +71,8 @@ func sendCLIError(err error, s *mailsender.Sender) error {
 		msg = strings.ReplaceAll(msg, relayHint, relayAuthHint)
 	}
 	switch {
+	case errors.Is(err, smtpclient.ErrTLSRequired):
+		msg += " (--plain sends in clear)"
 	case errors.Is(err, saslmech.ErrNoTLS):
 		msg += " (use --tls or --ssl; --allow-plain-auth sends the credentials in clear)"
 	case errors.Is(err, saslmech.ErrNoMechanism):

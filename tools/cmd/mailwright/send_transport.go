@@ -31,12 +31,15 @@ const (
 	tlsHelp = "require STARTTLS after the greeting and verify the certificate " +
 		"(default port 587)"
 	sslHelp      = "implicit TLS from the first byte, certificate verified (default port 465)"
-	insecureHelp = "do not verify the server certificate (with --tls or --ssl; " +
-		"the default opportunistic STARTTLS never verifies it). AUTH in clear is --allow-plain-auth"
+	insecureHelp = "do not verify the server certificate (the opportunistic STARTTLS " +
+		"used without --tls, --ssl and credentials never verifies it). AUTH in clear is " +
+		"--allow-plain-auth"
 	plainHelp = "never use TLS, even when the server offers STARTTLS. Without --tls, " +
 		"--ssl or --plain, send uses STARTTLS when the server offers it, without " +
 		"checking the certificate (opportunistic, like Postfix's \"may\"), and " +
-		"goes on in clear when it is not offered; a warning on stderr says so"
+		"goes on in clear when it is not offered; a warning on stderr says so. " +
+		"With a user, password or token to a host that is not loopback it requires " +
+		"STARTTLS and a verified certificate instead (--insecure: any certificate), as --tls does"
 	allowPlainAuthHelp = "allow AUTH without TLS to a host that is not loopback: the " +
 		"password, or a hash of it, crosses the network in clear. AUTH to a loopback " +
 		"address (127.0.0.1, ::1) is always allowed"
@@ -104,15 +107,26 @@ func (t *transportFlags) apply(f *sendFlags, s *mailsender.Sender) {
 	s.LocalName, s.Timeout, s.TLSVersion = t.localName, t.timeout, t.tlsVersion
 }
 
-// needPassword refuses --user without a password or token before anything
-// is opened, unless the message is queued (the agent resolves the
-// credential).
-func needPassword(f *sendFlags, s *mailsender.Sender) error {
-	if f.queue != "" || s.Username == "" || s.Password != "" || s.TokenSource != nil {
-		return nil
+// finish runs once the credentials are known (after send_oauth.go). It
+// refuses --user without a password or token before anything is opened,
+// unless the message is queued (the agent resolves the credential), and
+// keeps credentials off an unverified or clear connection: with them, the
+// default becomes TLS required (SECURITY rules 1 and 6), verified unless
+// --insecure, except to a loopback address, where rule 6 allows AUTH in
+// clear and STARTTLS stays opportunistic.
+func (t *transportFlags) finish(f *sendFlags, s *mailsender.Sender) error {
+	creds := s.Username != "" || s.Password != "" || s.TokenSource != nil
+	if f.queue == "" && s.Username != "" && s.Password == "" && s.TokenSource == nil {
+		return fmt.Errorf("--user %s has no password: give --password, $MAILWRIGHT_PASSWORD "+
+			"or --token-store", s.Username)
 	}
-	return fmt.Errorf("--user %s has no password: give --password, $MAILWRIGHT_PASSWORD "+
-		"or --token-store", s.Username)
+	if creds && s.TLSPolicy == tlsprofile.May && !saslmech.IsLoopback(s.Host) {
+		s.TLSPolicy = tlsprofile.Verify
+		if f.insecure {
+			s.TLSPolicy = tlsprofile.Encrypt
+		}
+	}
+	return nil
 }
 
 // warnTransport prints a warning line on w when the message went in clear

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -41,9 +42,9 @@ func transportOf(s *mailsender.Sender) transport {
 }
 
 // TestSendTransportFlags: without --tls, --ssl or --plain send uses
-// opportunistic STARTTLS on port 25; --insecure only skips the certificate
-// check; AUTH in clear to a remote host needs --allow-plain-auth (SECURITY
-// rule 6).
+// opportunistic STARTTLS on port 25, or with credentials TLS required and
+// verified (SECURITY rules 1 and 6); --insecure only skips the certificate
+// check; AUTH in clear to a remote host needs --allow-plain-auth.
 func TestSendTransportFlags(t *testing.T) {
 	all := saslmech.Insecure{ChallengeResponse: true, RevealSecret: true}
 	tests := []struct {
@@ -54,6 +55,15 @@ func TestSendTransportFlags(t *testing.T) {
 		{"default", nil, transport{TLS: true, Policy: "may", Port: 25}},
 		{"default port kept", []string{"--port", "2525"}, transport{TLS: true, Policy: "may", Port: 2525}},
 		{"insecure alone", []string{"--insecure"}, transport{TLS: true, Policy: "may", Port: 25}},
+		{"credentials", []string{"--user", "u", "--password", "p"},
+			transport{TLS: true, Policy: "verify", Port: 25}},
+		{"credentials to loopback", []string{"--host", "127.0.0.1", "--user", "u", "--password", "p"},
+			transport{TLS: true, Policy: "may", Port: 25}},
+		{"token", []string{"--password", "[oauth]tok"}, transport{TLS: true, Policy: "verify", Port: 25}},
+		{"credentials insecure", []string{"--user", "u", "--password", "p", "--insecure"},
+			transport{TLS: true, Policy: "encrypt", Port: 25}},
+		{"credentials plain", []string{"--user", "u", "--password", "p", "--plain"},
+			transport{Policy: "none"}},
 		{"tls", []string{"--tls"}, transport{TLS: true, Policy: "verify"}},
 		{"tls insecure", []string{"--tls", "--insecure"}, transport{TLS: true, Policy: "encrypt"}},
 		{"ssl", []string{"--ssl"}, transport{SSL: true, Policy: "verify"}},
@@ -72,7 +82,7 @@ func TestSendTransportFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"--host", "mail.example.test", "--from", "a@example.test",
-				"--to", "b@example.test", "--subject", "s", "--user", "u", "--password", "p"}, tt.args...)
+				"--to", "b@example.test", "--subject", "s"}, tt.args...)
 			job, err := parseSend(args, func(string) string { return "" }, new(bytes.Buffer))
 			if err != nil {
 				t.Fatal(err)
@@ -135,6 +145,7 @@ func TestSendTransportWarnings(t *testing.T) {
 	demo, ca := startTestServer(t)
 	clear := startXOAUTH2SMTP(t) // offers no STARTTLS
 	clearPort := strconv.Itoa(clear.ln.Addr().(*net.TCPAddr).Port)
+	openPort := strconv.Itoa(startOpenRelay(t)) // STARTTLS, no AUTH needed
 	pass := map[string]string{"MAILWRIGHT_PASSWORD": "pw-for-tests"}
 	tests := []struct {
 		name     string
@@ -145,15 +156,22 @@ func TestSendTransportWarnings(t *testing.T) {
 		stderr   string
 		starttls bool // the transcript shows STARTTLS
 	}{
-		{"opportunistic TLS", []string{"--port", strconv.Itoa(demo.port()), "--user", demoUser},
-			pass, 0, `^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
+		{"opportunistic TLS", []string{"--port", openPort}, nil, 0,
+			`^250 2.0.0 Ok: queued as OPEN1\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
 			"warning: certificate not verified (opportunistic STARTTLS; --tls requires TLS and " +
 				"verifies the certificate)\n", true},
 		{"tls verified", []string{"--port", strconv.Itoa(demo.port()), "--user", demoUser, "--tls",
-			"--ca-file", ca}, pass, 0, `^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`, "", true},
+			"--ca-file", ca}, pass, 0,
+			`^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`, "", true},
 		{"tls insecure", []string{"--port", strconv.Itoa(demo.port()), "--user", demoUser, "--tls",
-			"--insecure"}, pass, 0, `^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
+			"--insecure"}, pass, 0,
+			`^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
 			"warning: certificate not verified (--insecure)\n", true},
+		{"loopback credentials opportunistic", []string{"--port", strconv.Itoa(demo.port()),
+			"--user", demoUser}, pass, 0,
+			`^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
+			"warning: certificate not verified (opportunistic STARTTLS; --tls requires TLS and " +
+				"verifies the certificate)\n", true},
 		{"opportunistic clear", []string{"--port", clearPort}, nil, 0, `^250 2.0.0 Ok: queued as X1\n$`,
 			"warning: sent without TLS: the server did not offer STARTTLS " +
 				"(--tls refuses to send in clear)\n", false},
@@ -179,6 +197,9 @@ func TestSendTransportWarnings(t *testing.T) {
 			tr, _ := os.ReadFile(transcript)
 			if got := bytes.Contains(tr, []byte("C: STARTTLS")); got != tt.starttls {
 				t.Errorf("STARTTLS in transcript = %v, want %v:\n%s", got, tt.starttls, tr)
+			}
+			if tt.code != 0 && bytes.Contains(tr, []byte("C: AUTH")) {
+				t.Errorf("a failed send authenticated:\n%s", tr)
 			}
 		})
 	}
@@ -227,5 +248,72 @@ func TestSendNoMechanismHintsAuth(t *testing.T) {
 		sendArgs(srv, ca, filepath.Join(t.TempDir(), "t.txt"), "--auth", "SCRAM-SHA-256")...)
 	if code != 1 || !strings.Contains(stderr, "--auth MECH") {
 		t.Errorf("exit %d, stderr %q; want 1 and the --auth advice", code, stderr)
+	}
+}
+
+// redirect is a Dialer that connects to a loopback port whatever the
+// address, so that a send to a name that is not loopback can be tested.
+type redirect struct{ port int }
+
+func (r redirect) DialContext(ctx context.Context, network, _ string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)))
+}
+
+// TestSendCredentialsNeedTLS (SECURITY rules 1 and 6): with credentials and
+// none of --tls, --ssl or --plain, a host that is not loopback gets TLS
+// required and verified; nothing is authenticated on a connection that is
+// in clear or unverified, and --insecure is the explicit choice to skip the
+// certificate check.
+func TestSendCredentialsNeedTLS(t *testing.T) {
+	demo, _ := startTestServer(t)
+	clear := startXOAUTH2SMTP(t) // offers no STARTTLS
+	clearPort := clear.ln.Addr().(*net.TCPAddr).Port
+	tests := []struct {
+		name           string
+		port           int
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{"unverified certificate", demo.port(), []string{"--user", demoUser}, 1, "^$",
+			"mailwright send: smtpclient: TLS handshake failed: tls: failed to verify certificate: " +
+				"x509: certificate is valid for localhost, not mail.example.test\n"},
+		{"insecure", demo.port(), []string{"--user", demoUser, "--insecure"}, 0,
+			`^250 2.0.0 Ok: queued as DEMO\d\nTLS: 1\.[23]; Cipher Suite [0-9A-F]{4}\n$`,
+			"warning: certificate not verified (--insecure)\n"},
+		{"no STARTTLS", clearPort, []string{"--password", "[oauth]ya29.cli-access-1"}, 1, "^$",
+			"mailwright send: smtpclient: TLS required but the server does not offer it: " +
+				"STARTTLS not offered (--plain sends in clear)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			transcript := filepath.Join(t.TempDir(), "t.txt")
+			args := append([]string{"--host", "mail.example.test", "--from", demoUser,
+				"--to", "ada@example.test", "--subject", "S", "--body", "hi",
+				"--transcript", transcript}, tt.args...)
+			var out, errOut bytes.Buffer
+			job, err := parseSend(args, func(k string) string {
+				return map[string]string{"MAILWRIGHT_PASSWORD": "pw-for-tests"}[k]
+			}, &errOut)
+			if err != nil {
+				t.Fatal(err)
+			}
+			job.sender.Dialer = redirect{tt.port}
+			code := 0
+			if err := execute(context.Background(), &out, job); err != nil {
+				code = 1
+				fmt.Fprintf(&errOut, "mailwright send: %v\n", err)
+			}
+			if code != tt.code || !regexp.MustCompile(tt.stdout).MatchString(out.String()) ||
+				errOut.String() != tt.stderr {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q",
+					code, out.String(), errOut.String(), tt.code, tt.stdout, tt.stderr)
+			}
+			tr, _ := os.ReadFile(transcript)
+			if tt.code != 0 && bytes.Contains(tr, []byte("C: AUTH")) {
+				t.Errorf("a failed send authenticated:\n%s", tr)
+			}
+		})
 	}
 }
