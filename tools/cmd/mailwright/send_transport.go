@@ -72,6 +72,9 @@ func (t *transportFlags) check(f *sendFlags) error {
 		return fmt.Errorf("--timeout %s: must not be negative", t.timeout)
 	case isClassic(f.auth) && f.queue != "":
 		return errors.New("--auth classic cannot be queued: name one mechanism with --auth, or none")
+	case f.queue != "" && (t.allowPlainAuth || t.localName != "" || t.timeout != 0):
+		return errors.New("--allow-plain-auth, --local-name and --timeout apply to a direct send; " +
+			"a queued message gets the agent's own (mailwright agent -h)")
 	}
 	if t.tlsVersion != "" {
 		if _, err := tlsprofile.ParseVersion(t.tlsVersion); err != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mailwright/mailwright/mailsender"
+	"github.com/mailwright/mailwright/mailsender/queue"
 	"github.com/mailwright/mailwright/saslmech"
 	"github.com/mailwright/mailwright/smtpclient"
 )
@@ -125,6 +126,9 @@ func TestSendTransportUsageErrors(t *testing.T) {
 		{[]string{"--timeout", "-1s"}, "--timeout -1s: must not be negative"},
 		{[]string{"--timeout", "soon"}, "invalid value"},
 		{[]string{"--auth", "classic", "--queue", t.TempDir()}, "--auth classic cannot be queued"},
+		{[]string{"--allow-plain-auth", "--queue", t.TempDir()}, "apply to a direct send"},
+		{[]string{"--local-name", "me.example.test", "--queue", t.TempDir()}, "apply to a direct send"},
+		{[]string{"--timeout", "1m", "--queue", t.TempDir()}, "apply to a direct send"},
 		{[]string{"--user", "u"}, "--user u has no password: give --password, $MAILWRIGHT_PASSWORD " +
 			"or --token-store"},
 	}
@@ -315,5 +319,38 @@ func TestSendCredentialsNeedTLS(t *testing.T) {
 				t.Errorf("a failed send authenticated:\n%s", tr)
 			}
 		})
+	}
+}
+
+// TestSendQueueKeepsTransport: a queued message carries the transport the
+// flags chose, for the agent to apply.
+func TestSendQueueKeepsTransport(t *testing.T) {
+	tests := []struct {
+		args             []string
+		security, policy string
+	}{
+		{nil, "starttls", "may"},
+		{[]string{"--plain"}, "none", ""},
+		{[]string{"--tls", "--insecure"}, "starttls", "encrypt"},
+		{[]string{"--user", "u", "--credential", "env:PW"}, "starttls", "verify"},
+		{[]string{"--ssl"}, "tls", "verify"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		args := append([]string{"send", "--host", "mail.example.test", "--from", "a@example.test",
+			"--to", "b@example.test", "--subject", "s", "--body", "x", "--queue", dir}, tt.args...)
+		code, stdout, stderr := run(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d, %s", tt.args, code, stderr)
+		}
+		sp, err := queue.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := sp.Load(strings.TrimSpace(strings.TrimPrefix(stdout, "queued as ")))
+		if err != nil || e.Profile.Security != tt.security || e.Profile.TLSPolicy != tt.policy {
+			t.Errorf("%q: profile %+v (%v); want security %s, policy %q",
+				tt.args, e.Profile, err, tt.security, tt.policy)
+		}
 	}
 }
