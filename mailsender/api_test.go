@@ -442,30 +442,6 @@ func TestAPIRefusedBeforeNetwork(t *testing.T) {
 	}
 }
 
-// TestEnqueueRefusesAPIHost: the delivery agent speaks SMTP only, so an
-// API host is refused with ErrNotQueueable and nothing is stored; a
-// TokenSource needs the name of its store.
-func TestEnqueueRefusesAPIHost(t *testing.T) {
-	sp := openSpool(t)
-	s := &mailsender.Sender{Host: "Google API", Password: "[oauth]tok"}
-	_, err := s.Enqueue(context.Background(), sp, message(),
-		&mailsender.EnqueueOptions{Credential: "tokenstore:/x/token.json"})
-	var fe *mailsender.FieldError
-	if !errors.Is(err, mailsender.ErrNotQueueable) || !errors.As(err, &fe) || fe.Field != "Sender.Host" {
-		t.Fatalf("Enqueue = %v, want a Sender.Host *FieldError matching ErrNotQueueable", err)
-	}
-	te := newFakeTokenEndpoint(t, false)
-	ts, _ := tokenStore(t, te)
-	s = &mailsender.Sender{Host: "127.0.0.1", Username: "alice@example.test", TokenSource: ts}
-	_, err = s.Enqueue(context.Background(), sp, message(), nil)
-	if !errors.As(err, &fe) || fe.Field != "EnqueueOptions.Credential" {
-		t.Fatalf("Enqueue = %v, want an EnqueueOptions.Credential *FieldError", err)
-	}
-	if ids, err := sp.IDs(false); err != nil || len(ids) != 0 {
-		t.Errorf("spool holds %v (%v), want nothing", ids, err)
-	}
-}
-
 // TestAPIGraphTooLarge: a message above Graph's MIME limit (3 MiB) is
 // refused with ErrMessageTooLarge before any request.
 func TestAPIGraphTooLarge(t *testing.T) {

@@ -63,8 +63,9 @@
 // HTTP client. Port, TLS and the other SMTP settings do not apply, and
 // Message.EnvelopeFrom is refused, since the APIs take the sender from
 // From. An API host without a token is a [FieldError] before anything is
-// sent. [Sender.Enqueue] refuses API hosts ([ErrNotQueueable]): the
-// delivery agent speaks SMTP only.
+// sent. [Sender.Enqueue] queues for an API host too, naming the token
+// store in [EnqueueOptions.Credential]; the agent delivers such entries
+// with [queue.API] or [queue.Router].
 //
 // # Large messages and DKIM
 //

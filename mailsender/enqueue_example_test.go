@@ -38,3 +38,32 @@ func ExampleSender_Enqueue() {
 	// app@example.com -> ann@example.net pending
 	// smtp.example.com:587 starttls, env:SMTP_PASSWORD as app@example.com
 }
+
+// A message for the Gmail API is queued like any other; the profile names
+// the API and the token store, never a token, and an agent with
+// queue.API or queue.Router sends it.
+func ExampleSender_Enqueue_gmailAPI() {
+	dir, _ := os.MkdirTemp("", "outbox")
+	defer os.RemoveAll(dir)
+	sp, err := queue.Open(dir)
+	if err != nil {
+		panic(err)
+	}
+	s := &mailsender.Sender{Host: "Google API"}
+	m := &mailsender.Message{From: "app@example.com", To: []string{"ann@example.net"},
+		Bcc: []string{"audit@example.com"}, Subject: "Your report", Body: "It is ready.\r\n"}
+	id, err := s.Enqueue(context.Background(), sp, m,
+		&mailsender.EnqueueOptions{Credential: "tokenstore:/etc/app/gmail-token.json"})
+	if err != nil {
+		panic(err)
+	}
+	e, _ := sp.Load(id)
+	fmt.Println(e.Profile.Host, "=", e.Profile.API, "with", e.Profile.Credential)
+	for _, r := range e.Recipients {
+		fmt.Println(r.Addr, r.State)
+	}
+	// Output:
+	// Google API = gmail with tokenstore:/etc/app/gmail-token.json
+	// ann@example.net pending
+	// audit@example.com pending
+}

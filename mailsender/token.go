@@ -5,7 +5,6 @@ package mailsender
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -119,19 +118,11 @@ func (s *Sender) validateTokenSource() error {
 	return nil
 }
 
-// ErrNotQueueable is wrapped by the *FieldError [Sender.Enqueue] returns
-// for a Sender whose Host names an HTTPS send API: the delivery agent
-// (package queue) speaks SMTP only, so such messages are sent with
-// [Sender.Send].
-var ErrNotQueueable = errors.New("cannot be queued")
-
-// queueableOAuth refuses what a queue entry cannot carry: an API host,
-// and a TokenSource without the name of its token store.
+// queueableOAuth refuses what a queue entry cannot carry: a TokenSource
+// without the name of its token store.
 func (s *Sender) queueableOAuth(credential string) error {
-	if service, ok := s.isAPI(); ok {
-		err := fmt.Errorf("%w: it names %s and the delivery agent speaks SMTP only; "+
-			"send it with Send", ErrNotQueueable, apiName(service))
-		return &FieldError{Field: "Sender.Host", Err: err}
+	if err := s.validateTokenSource(); err != nil {
+		return err
 	}
 	if s.TokenSource != nil && credential == "" {
 		return fieldErr("EnqueueOptions.Credential", "is empty but Sender.TokenSource is set: "+
@@ -140,9 +131,8 @@ func (s *Sender) queueableOAuth(credential string) error {
 	return nil
 }
 
-// BUG(mailwright): Messages for an API host ("Google API", "Microsoft
-// Graph") cannot be queued: the delivery agent of package queue, and the
-// "mailwright agent" command, deliver over SMTP only, so Enqueue refuses
-// them with ErrNotQueueable (TODO(#9): a deliverer that dispatches on the
-// profile's host to oauthgmail, with the token store named as
-// "tokenstore:PATH").
+// isOAuth reports whether a Password is an "[oauth]TOKEN" value.
+func isOAuth(password string) bool {
+	_, ok := oauthgmail.IsOAuthPassword(password)
+	return ok
+}

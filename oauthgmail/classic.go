@@ -72,19 +72,23 @@ func ParseClassic(name string, r io.Reader, loc *time.Location) (*Record, error)
 			len(lines))
 	}
 	rec := &Record{TokenType: "Bearer"}
-	var tokens []int
+	// Which line is the date is counted by line, not read from the
+	// parsed time: a date may parse to the zero time (found by
+	// FuzzParseClassic), which must not hide a second date line.
+	var tokens, dates []int
 	for i, l := range lines {
 		t, ok := parseExpiry(l, loc)
 		if !ok {
 			tokens = append(tokens, i)
 			continue
 		}
-		if !rec.Expiry.IsZero() {
-			return fail(nums[i], "two lines are dates; the lines cannot be told apart")
-		}
+		dates = append(dates, i)
 		rec.Expiry = t
 	}
-	if rec.Expiry.IsZero() {
+	switch {
+	case len(dates) > 1:
+		return fail(nums[dates[1]], "two lines are dates; the lines cannot be told apart")
+	case len(dates) == 0:
 		return fail(0, "no line is an expiry date; the lines cannot be told apart")
 	}
 	a, b := tokens[0], tokens[1]

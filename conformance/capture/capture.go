@@ -335,12 +335,18 @@ func (st *state) scrub(text string) (string, error) {
 	}
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
+		// The line's own syntax ("C: ", "S: ", "from: ") is never
+		// replaced, or a secret that matches part of it would leave a
+		// line replay cannot read (found by FuzzRedact); a secret that
+		// straddles it drops the line below.
+		prefix, rest := fixedPrefix(l)
 		for range 4 {
-			if !st.holdsSecret(l) {
+			if !st.holdsSecret(rest) {
 				break
 			}
-			l = st.redactor.Replace(l)
+			rest = st.redactor.Replace(rest)
 		}
+		l = prefix + rest
 		if st.holdsSecret(l) {
 			l = "# (line dropped: it still held a secret)"
 		}
@@ -351,6 +357,18 @@ func (st *state) scrub(text string) (string, error) {
 		return "", fmt.Errorf("capture: a secret is part of the transcript's own wording; it cannot be redacted")
 	}
 	return out, nil
+}
+
+// fixedPrefix splits a transcript line into its syntax (the direction
+// "C: " or "S: ", or a setting's "name: ") and the text after it.
+func fixedPrefix(l string) (prefix, rest string) {
+	if strings.HasPrefix(l, "C: ") || strings.HasPrefix(l, "S: ") {
+		return l[:3], l[3:]
+	}
+	if i := strings.Index(l, ": "); i > 0 && strings.Trim(l[:i], "abcdefghijklmnopqrstuvwxyz-") == "" {
+		return l[:i+2], l[i+2:]
+	}
+	return "", l
 }
 
 func (st *state) holdsSecret(s string) bool {

@@ -13,6 +13,7 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.9.0-default-no-op // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/mailwright/mailwright/oauthgmail v0.0.0 // indirect
 	github.com/mailwright/mailwright/saslmech v0.0.0 // indirect
 	github.com/mailwright/mailwright/smtpclient v0.0.0 // indirect
 	github.com/mailwright/mailwright/tlsprofile v0.0.0 // indirect
@@ -21,6 +22,7 @@ require (
 	github.com/nats-io/nkeys v0.4.17 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/oauth2 v0.38.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect

@@ -9,7 +9,13 @@ import (
 
 // Profile says how an entry is delivered. It holds names of secrets, never
 // the secrets: the agent resolves Credential when it delivers.
+//
+// An entry with API set goes through an HTTPS send API instead of SMTP
+// (see [API]); then only Host, API, Endpoint, APIUser and Credential are
+// used.
 type Profile struct {
+	// Host is the SMTP server, or for an API entry the classic name of
+	// the service ("Google API", "Microsoft Graph").
 	Host string `json:"host"`
 	Port int    `json:"port,omitempty"`
 	// Security is "starttls", "tls" (implicit, port 465) or "none".
@@ -23,11 +29,23 @@ type Profile struct {
 	// ServerName is the name the certificate must carry; empty means Host.
 	ServerName string `json:"server_name,omitempty"`
 	// Auth is the SASL mechanism, or "" to negotiate.
-	Auth     string `json:"auth,omitempty"`
-	Username string `json:"username,omitempty"`
+	Auth string `json:"auth,omitempty"`
+	// AuthPolicy is the order of the mechanisms negotiated for a password,
+	// names separated by spaces ("CRAM-MD5 NTLM LOGIN"); "" means the
+	// agent's ([SMTP.Policy]).
+	AuthPolicy string `json:"auth_policy,omitempty"`
+	Username   string `json:"username,omitempty"`
 	// Credential names the password or token store the agent uses, such
 	// as "env:SMTP_PASSWORD" or "tokenstore:/path/token.json".
 	Credential string `json:"credential,omitempty"`
+	// API names the HTTPS send API of an API entry: [APIGmail] or
+	// [APIGraph]; "" means SMTP.
+	API string `json:"api,omitempty"`
+	// Endpoint is the API's base URL; "" means the service's public one.
+	Endpoint string `json:"endpoint,omitempty"`
+	// APIUser is the account to send as (Gmail's userId, Graph's user id
+	// or principal name); "" means the token's own user.
+	APIUser string `json:"api_user,omitempty"`
 }
 
 // State is the delivery state of one recipient.
@@ -128,6 +146,12 @@ type Outcome struct {
 	Permanent bool
 	// PossibleDuplicate reports that the data was sent but no answer came.
 	PossibleDuplicate bool
+	// RetryAfter is the earliest the server wants the next attempt, from
+	// an HTTP Retry-After header (RFC 9110 section 10.2.3); zero means
+	// the backoff alone decides. Apply schedules the next attempt no
+	// sooner than RetryAfter; one past the entry's lifetime fails it, as a
+	// backoff delay past it does.
+	RetryAfter time.Duration
 }
 
 // Apply records an outcome in e at time now and schedules the next attempt
@@ -166,7 +190,7 @@ func (e *Entry) Apply(o Outcome, now time.Time, b *Backoff) bool {
 	if e.Done() {
 		return true
 	}
-	next := now.Add(b.Delay(e.Attempts))
+	next := now.Add(max(b.Delay(e.Attempts), o.RetryAfter))
 	if !e.Expires.IsZero() && !next.Before(e.Expires) {
 		e.expire(now)
 		return true

@@ -4,6 +4,7 @@ package queue
 
 import (
 	"bufio"
+	"encoding/base64"
 	"net"
 	"regexp"
 	"strconv"
@@ -37,6 +38,10 @@ type faultSink struct {
 	ln   net.Listener
 	wg   sync.WaitGroup
 	auth bool // offer AUTH PLAIN and require it
+	// good, when set, makes the sink offer XOAUTH2 and accept the access
+	// tokens it holds; any other token gets Google's error challenge and
+	// then 535 5.7.8.
+	good map[string]bool
 
 	mu       sync.Mutex
 	attempts map[string]int // MAIL FROM or RCPT address -> times seen
@@ -136,6 +141,9 @@ func (k *faultSink) serve(c net.Conn) {
 			if k.auth {
 				ext += "250-AUTH PLAIN\r\n"
 			}
+			if k.good != nil {
+				ext += "250-AUTH XOAUTH2\r\n"
+			}
 			reply(ext + "250 ENHANCEDSTATUSCODES")
 		case strings.HasPrefix(cmd, "AUTH PLAIN "):
 			k.mu.Lock()
@@ -143,6 +151,8 @@ func (k *faultSink) serve(c net.Conn) {
 			k.mu.Unlock()
 			s.authDone = true
 			reply("235 2.7.0 ok")
+		case strings.HasPrefix(cmd, "AUTH XOAUTH2 "):
+			s.authDone = k.xoauth2(arg[len("AUTH XOAUTH2 "):], r, reply)
 		case strings.HasPrefix(cmd, "MAIL FROM:"):
 			if !k.mail(&s, arg, reply) {
 				return
@@ -176,7 +186,7 @@ func addrOf(arg string) string {
 }
 
 func (k *faultSink) mail(s *session, arg string, reply func(string)) bool {
-	if k.auth && !s.authDone {
+	if (k.auth || k.good != nil) && !s.authDone {
 		reply("530 5.7.0 authentication required")
 		return true
 	}
@@ -267,4 +277,26 @@ func (k *faultSink) deliver(from string, rcpts []string) {
 	for _, a := range rcpts {
 		k.got[from+"|"+a]++
 	}
+}
+
+// xoauth2 answers one XOAUTH2 exchange the way Gmail does: 235 for a good
+// token, else a 334 JSON error challenge, the client's empty response,
+// and 535 5.7.8.
+func (k *faultSink) xoauth2(ir string, r *bufio.Reader, reply func(string)) bool {
+	raw, _ := base64.StdEncoding.DecodeString(ir)
+	_, tok, _ := strings.Cut(string(raw), "auth=Bearer ")
+	tok, _, _ = strings.Cut(tok, "\x01")
+	k.mu.Lock()
+	k.authed = append(k.authed, tok)
+	ok := k.good[tok]
+	k.mu.Unlock()
+	if ok {
+		reply("235 2.7.0 Accepted")
+		return true
+	}
+	reply("334 " + base64.StdEncoding.EncodeToString(
+		[]byte(`{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}`)))
+	r.ReadString('\n')
+	reply("535-5.7.8 Username and Password not accepted.\r\n535 5.7.8 https://support.google.com/mail/?p=BadCredentials")
+	return false
 }

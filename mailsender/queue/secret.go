@@ -8,14 +8,25 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/mailwright/mailwright/oauthgmail"
 )
 
 // Secret is what a profile's Credential name stands for: a password for
-// the password mechanisms, or an OAuth 2.0 access token for XOAUTH2 and
-// OAUTHBEARER.
+// the password mechanisms, or an OAuth 2.0 access token for XOAUTH2,
+// OAUTHBEARER and the HTTPS send APIs.
 type Secret struct {
 	Password string
 	Token    string
+	// Tokens, when set, is where access tokens come from, such as an
+	// [oauthgmail.TokenSource] over a token store; Token is then ignored.
+	// A token the server rejects (SMTP 535 or an XOAUTH2 error challenge,
+	// HTTP 401) is renewed through it once, forcing a refresh when it is
+	// an [oauthgmail.Renewer], and the attempt is made again. Without
+	// Tokens a rejected token is not renewed.
+	Tokens oauth2.TokenSource
 }
 
 // SecretFunc resolves a profile's Credential into a [Secret]. [SMTP] calls
@@ -31,7 +42,10 @@ var ErrNoSecret = errors.New("queue: credential not available")
 // secret in it:
 //
 //   - "env:NAME": the value of the environment variable NAME;
-//   - "file:PATH": the first line of the file PATH.
+//   - "file:PATH": the first line of the file PATH;
+//   - "tokenstore:PATH": the oauthgmail token store PATH, as
+//     [Secret.Tokens], whose access token is refreshed when it is about
+//     to expire or is rejected, and saved back to the store.
 //
 // A value of the form "[oauth]TOKEN" (any case) is an access token, as in
 // the classic components; anything else is a password.
@@ -44,6 +58,11 @@ func EnvSecret(_ context.Context, p *Profile) (Secret, error) {
 		if v, ok = os.LookupEnv(ref); !ok {
 			return Secret{}, fmt.Errorf("%w: environment variable %s is not set", ErrNoSecret, ref)
 		}
+	case "tokenstore":
+		if ref == "" {
+			return Secret{}, fmt.Errorf("%w: tokenstore: names no file", ErrNoSecret)
+		}
+		return Secret{Tokens: oauthgmail.NewTokenSource(&oauthgmail.Store{Path: ref}, nil)}, nil
 	case "file":
 		b, err := os.ReadFile(ref)
 		if err != nil {
@@ -52,7 +71,7 @@ func EnvSecret(_ context.Context, p *Profile) (Secret, error) {
 		v, _, _ = strings.Cut(string(b), "\n")
 		v = strings.TrimSuffix(v, "\r")
 	default:
-		return Secret{}, fmt.Errorf("%w: unknown kind of credential %q (want env:NAME or file:PATH)",
+		return Secret{}, fmt.Errorf("%w: unknown kind of credential %q (want env:NAME, file:PATH or tokenstore:PATH)",
 			ErrNoSecret, kind)
 	}
 	return ParseSecret(v), nil

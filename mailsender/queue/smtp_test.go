@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mailwright/mailwright/oauthgmail"
 	"github.com/mailwright/mailwright/smtpclient"
 )
 
@@ -173,12 +175,26 @@ func TestEnvSecret(t *testing.T) {
 		{"env:QUEUE_TEST_PASSWORD", Secret{Password: "pw"}, false},
 		{"env:QUEUE_TEST_UNSET_VARIABLE", Secret{}, true},
 		{"vault:x", Secret{}, true},
+		{"tokenstore:", Secret{}, true},
 	}
 	for _, tc := range tests {
 		got, err := EnvSecret(context.Background(), &Profile{Credential: tc.cred})
 		if got != tc.want || (err != nil) != tc.err {
 			t.Errorf("EnvSecret(%q) = %+v, %v; want %+v, error %v", tc.cred, got, err, tc.want, tc.err)
 		}
+	}
+	store := filepath.Join(t.TempDir(), "token.json")
+	err := (&oauthgmail.Store{Path: store}).Save(&oauthgmail.Record{AccessToken: "ya29.stored",
+		TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := EnvSecret(context.Background(), &Profile{Credential: "tokenstore:" + store})
+	if err != nil || sec.Tokens == nil {
+		t.Fatalf("EnvSecret(tokenstore:) = %+v, %v; want a token source", sec, err)
+	}
+	if tok, err := sec.Tokens.Token(); err != nil || tok.AccessToken != "ya29.stored" {
+		t.Errorf("token from the store = %v, %v; want ya29.stored", tok, err)
 	}
 }
 

@@ -60,7 +60,7 @@ func newAgentFlagSet(f *agentFlags, out io.Writer) *flag.FlagSet {
 		"on SIGTERM, how long deliveries in progress may take to finish")
 	fs.StringVar(&f.localName, "local-name", "", "EHLO `name` (default localhost)")
 	fs.StringVar(&f.transcript, "transcript", "",
-		"append the SMTP dialogues, AUTH payloads redacted, to `file`")
+		"append the SMTP dialogues and API request lines, AUTH payloads and tokens redacted, to `file`")
 	return fs
 }
 
@@ -94,7 +94,7 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 }
 
 // agent builds the agent the flags describe.
-func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.SMTP, func(), error) {
+func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.Router, func(), error) {
 	sp, err := queue.Open(f.dir)
 	if err != nil {
 		return nil, nil, nil, err
@@ -110,9 +110,11 @@ func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.SMTP, func(), error) {
 	return a, d, closeTrace, nil
 }
 
-// deliverer builds the SMTP deliverer both kinds of queue use: one
-// connection pool per server profile, credentials resolved here.
-func (f *agentFlags) deliverer(e *env) (*queue.SMTP, func(), error) {
+// deliverer builds the deliverer both kinds of queue use: a router that
+// sends SMTP entries with one connection pool per server profile, and
+// entries for "Google API" or "Microsoft Graph" through the HTTPS APIs,
+// credentials resolved here for both.
+func (f *agentFlags) deliverer(e *env) (*queue.Router, func(), error) {
 	opts := &smtpclient.Options{LocalName: f.localName}
 	closeTrace := func() {}
 	if f.transcript != "" {
@@ -126,7 +128,11 @@ func (f *agentFlags) deliverer(e *env) (*queue.SMTP, func(), error) {
 	if conns == 0 {
 		conns = f.workers
 	}
-	return &queue.SMTP{Secret: cliSecret(e.getenv), Options: opts, MaxConns: conns}, closeTrace, nil
+	secret := cliSecret(e.getenv)
+	return &queue.Router{
+		SMTP: &queue.SMTP{Secret: secret, Options: opts, MaxConns: conns},
+		API:  &queue.API{Secret: secret, Trace: opts.Trace},
+	}, closeTrace, nil
 }
 
 func (f *agentFlags) logger(e *env) *slog.Logger {
@@ -148,7 +154,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // cliSecret resolves credential names for the agent: "env:NAME" from the
 // command's environment, "file:PATH" as queue.EnvSecret does, and
 // "tokenstore:PATH", an oauthgmail token file whose access token is
-// renewed when it is about to expire.
+// renewed when it is about to expire or a server rejects it. One token
+// source per file is kept for the agent's life, so its sessions share the
+// token in memory.
 func cliSecret(getenv func(string) string) queue.SecretFunc {
 	var mu sync.Mutex
 	sources := map[string]*oauthgmail.TokenSource{}
@@ -169,11 +177,10 @@ func cliSecret(getenv func(string) string) queue.SecretFunc {
 				sources[ref] = ts
 			}
 			mu.Unlock()
-			tok, err := ts.TokenContext(ctx)
-			if err != nil {
+			if _, err := ts.TokenContext(ctx); err != nil {
 				return queue.Secret{}, fmt.Errorf("%w: %v", queue.ErrNoSecret, err)
 			}
-			return queue.Secret{Token: tok.AccessToken}, nil
+			return queue.Secret{Tokens: ts}, nil
 		}
 		return queue.EnvSecret(ctx, p)
 	}

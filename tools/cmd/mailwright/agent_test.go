@@ -41,8 +41,11 @@ func TestAgentTokenStoreRenews(t *testing.T) {
 	p := &queue.Profile{Credential: "tokenstore:" + path}
 	for range 2 {
 		sec, err := resolve(context.Background(), p)
-		if err != nil || sec != (queue.Secret{Token: "fresh-token"}) {
-			t.Fatalf("secret = %+v, %v; want the renewed token", sec, err)
+		if err != nil || sec.Tokens == nil {
+			t.Fatalf("secret = %+v, %v; want a token source", sec, err)
+		}
+		if tok, err := sec.Tokens.Token(); err != nil || tok.AccessToken != "fresh-token" {
+			t.Fatalf("token = %v, %v; want the renewed token", tok, err)
 		}
 	}
 	if calls != 1 {
