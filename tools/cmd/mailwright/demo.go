@@ -122,6 +122,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		return &exitError{code: 2, err: err}
 	}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q (demo takes none)", fs.Arg(0))}
+	}
 	k, err := newDemoKit()
 	if err != nil {
 		return fmt.Errorf("setting up: %w", err)

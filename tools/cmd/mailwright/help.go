@@ -25,16 +25,20 @@ Flags come before the IDs.
 
 func isHelpFlag(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
 
-// isHelpRequest reports whether a command's arguments ask for its help:
-// "-h" first, or after an action name ("dkim verify -h").
-func isHelpRequest(args []string) bool {
+// withActions are the commands whose first argument names an action.
+var withActions = map[string]bool{"dkim": true, "smime": true, "token": true, "queue": true}
+
+// isHelpRequest reports whether the arguments of command name ask for its
+// help: "-h" first, or after an action name ("dkim verify -h").
+func isHelpRequest(name string, args []string) bool {
 	switch {
 	case len(args) == 0:
 		return false
 	case isHelpFlag(args[0]):
 		return true
 	default:
-		return len(args) > 1 && !strings.HasPrefix(args[0], "-") && isHelpFlag(args[1])
+		return withActions[name] && len(args) > 1 && !strings.HasPrefix(args[0], "-") &&
+			isHelpFlag(args[1])
 	}
 }
 

@@ -128,3 +128,11 @@ func TestTokenImportWithoutProvider(t *testing.T) {
 		t.Errorf("refresh: exit %d, stderr %q; want 1 and the CLI fix", code, errOut)
 	}
 }
+
+// TestDemoRefusesArguments: a stray argument is a usage error, not a run.
+func TestDemoRefusesArguments(t *testing.T) {
+	code, stdout, stderr := run(t, nil, "demo", "now")
+	if code != 2 || stdout != "" || !strings.Contains(stderr, `unexpected argument "now"`) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and a usage error", code, stdout, stderr)
+	}
+}

@@ -76,7 +76,7 @@ func runMain(ctx context.Context, e *env, args []string) int {
 		usage(e.stderr)
 		return 2
 	}
-	if isHelpRequest(args[1:]) {
+	if isHelpRequest(c.name, args[1:]) {
 		return commandHelp(ctx, e, c, args[1:])
 	}
 	if err := c.run(ctx, e, args[1:]); err != nil {
