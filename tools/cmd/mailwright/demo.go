@@ -122,6 +122,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		return &exitError{code: 2, err: err}
 	}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("unexpected argument %q (demo takes none)", fs.Arg(0))}
+	}
 	k, err := newDemoKit()
 	if err != nil {
 		return fmt.Errorf("setting up: %w", err)
@@ -129,7 +132,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer k.close()
 	fmt.Fprintf(e.stdout, "== in-process SMTP server on 127.0.0.1:%d (STARTTLS, AUTH required)\n",
 		k.srv.port())
-	fmt.Fprintf(e.stdout, "== mailwright send %s\n", strings.Join(quoteArgs(k.args()), " "))
+	fmt.Fprintf(e.stdout, "== MAILWRIGHT_PASSWORD=%s mailwright send %s\n",
+		shellQuote(k.pass), strings.Join(quoteArgs(k.args()), " "))
 
 	// The password reaches "send" the way a user would pass it, through the
 	// environment, so that it appears on no command line.
@@ -175,14 +179,11 @@ func (k *demoKit) report(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// quoteArgs quotes the arguments that a shell would split.
+// quoteArgs quotes the arguments for a POSIX shell (shellquote.go).
 func quoteArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if strings.ContainsAny(a, " \n<>'\"") {
-			a = strconv.Quote(a)
-		}
-		out[i] = a
+		out[i] = shellQuote(a)
 	}
 	return out
 }

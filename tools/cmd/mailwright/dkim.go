@@ -34,6 +34,9 @@ const dkimUsage = `usage:
   mailwright dkim record --domain D --selector S --key KEY(.pem|.pfx) [--format F]
   mailwright dkim sign   --domain D --selector S --key KEY [--canon relaxed/relaxed] [--flags N] < msg > signed
   mailwright dkim verify [--txt-file F | --dns F] < msg
+verify looks the keys up in live DNS by default; --txt-file (one record
+value for every signature) or --dns (a file of "NAME VALUE" lines) keeps it
+offline.
 The record is printed as a zone file line (--format zone, the default), as
 "NAME VALUE" for a --dns file (--format line), or as the bare value for a
 --txt-file (--format value). A .pfx/.p12 key is opened with the password in

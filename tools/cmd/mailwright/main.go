@@ -59,18 +59,25 @@ func main() {
 
 // runMain runs one command line and returns the exit status.
 func runMain(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || isHelpFlag(args[0]) ||
+		args[0] == "help" && (len(args) == 1 || isHelpFlag(args[1]) || args[1] == "help") {
 		usage(e.stdout)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
+	if args[0] == "help" { // "help send" is "send -h"
+		args = append(args[1:], "-h")
+	}
 	c, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(e.stderr, "mailwright: unknown command %q\n", args[0])
 		usage(e.stderr)
 		return 2
+	}
+	if isHelpRequest(c.name, args[1:]) {
+		return commandHelp(ctx, e, c, args[1:])
 	}
 	if err := c.run(ctx, e, args[1:]); err != nil {
 		fmt.Fprintf(e.stderr, "mailwright %s: %v\n", c.name, err)
@@ -90,7 +97,13 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	width := 0
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
 	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `"mailwright help <command>" or "mailwright <command> -h" shows a command's flags.`)
 }

@@ -56,7 +56,7 @@ func parseProbeFlags(e *env, args []string) (*probeFlags, error) {
 	f := &probeFlags{}
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprint(e.stderr, probeUsage) }
+	fs.Usage = func() { fmt.Fprint(e.stderr, probeUsage+"\n"); fs.PrintDefaults() }
 	fs.StringVar(&f.host, "host", "", "server host name or address")
 	fs.IntVar(&f.port, "port", 0, "server port (default 587, or 465 with --ssl)")
 	fs.BoolVar(&f.starttls, "tls", false, "require STARTTLS")
@@ -119,6 +119,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	chain := &chainRecorder{} // shown when the certificate is refused (probe_chain.go)
+	chain.wrap(cfg)
 	addr := net.JoinHostPort(f.host, strconv.Itoa(f.port))
 	rec := &traceRecorder{}
 	o := &smtpclient.Options{
@@ -138,6 +140,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		}
 		c, err := smtpclient.DialTLS(ctx, addr, o)
 		if err != nil {
+			chain.print(e.stdout)
 			return fmt.Errorf("connect with implicit TLS: %w", err)
 		}
 		defer c.Close()
@@ -162,6 +165,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		return c.Quit(ctx)
 	}
 	if err := c.StartTLS(ctx, cfg); err != nil {
+		chain.print(e.stdout)
 		return fmt.Errorf("STARTTLS: %w", err)
 	}
 	printCapabilities(e.stdout, "Capabilities after STARTTLS", rec.lastEHLO())

@@ -12,8 +12,6 @@ import (
 	"strings"
 
 	"github.com/mailwright/mailwright/mailsender"
-	"github.com/mailwright/mailwright/saslmech"
-	"github.com/mailwright/mailwright/tlsprofile"
 )
 
 func init() {
@@ -44,7 +42,8 @@ type sendFlags struct {
 	dkimKey, dkimDomain, dkimSelector, dkimCa string
 	transcript                                string
 	queue, credential                         string
-	oauth                                     oauthFlags // send_oauth.go
+	oauth                                     oauthFlags     // send_oauth.go
+	transport                                 transportFlags // send_transport.go
 }
 
 func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
@@ -53,15 +52,16 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.host, "host", "", "SMTP server `host` (required), or \"Google API\" or "+
 		"\"Microsoft Graph\" to send over HTTPS with --token-store")
 	fs.IntVar(&f.port, "port", 0, "server `port` (default 25; 587 with --tls; 465 with --ssl)")
-	fs.BoolVar(&f.tls, "tls", false, "STARTTLS after the greeting, required")
-	fs.BoolVar(&f.ssl, "ssl", false, "implicit TLS from the first byte (port 465)")
-	fs.BoolVar(&f.insecure, "insecure", false,
-		"do not verify the server certificate; without --tls/--ssl also allow AUTH in clear")
+	fs.BoolVar(&f.tls, "tls", false, tlsHelp)
+	fs.BoolVar(&f.ssl, "ssl", false, sslHelp)
+	fs.BoolVar(&f.insecure, "insecure", false, insecureHelp)
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM `file` of extra trusted certificate authorities")
 	fs.StringVar(&f.user, "user", "", "AUTH user `name`")
 	fs.StringVar(&f.password, "password", "",
 		"AUTH `password` (default $MAILWRIGHT_PASSWORD); \"[oauth]TOKEN\" sends XOAUTH2")
-	fs.StringVar(&f.auth, "auth", "", "SASL `mechanism` (default: negotiated)")
+	fs.StringVar(&f.auth, "auth", "", "SASL `mechanism` (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, ...),"+
+		" or \"classic\" for the classic order CRAM-MD5, NTLM, LOGIN, PLAIN"+
+		" (default: the strongest offered, SCRAM first)")
 	fs.StringVar(&f.from, "from", "", "sender `address` (required)")
 	fs.Var(&f.to, "to", "recipient `address` (repeatable)")
 	fs.Var(&f.cc, "cc", "Cc `address` (repeatable)")
@@ -85,7 +85,8 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.credential, "credential", "",
 		"with --queue, the `name` the agent resolves to the password: env:NAME or file:PATH"+
 			" (default env:MAILWRIGHT_PASSWORD when that is set)")
-	f.oauth.register(fs) // --token-store, --api-endpoint, --api-user (send_oauth.go)
+	f.oauth.register(fs)     // --token-store, --api-endpoint, --api-user (send_oauth.go)
+	f.transport.register(fs) // --plain, --allow-plain-auth, --timeout, ... (send_transport.go)
 	return fs
 }
 
@@ -97,6 +98,7 @@ type sendJob struct {
 	queue      string
 	credential string
 	getenv     func(string) string
+	warn       io.Writer // transport warnings (send_transport.go)
 }
 
 // parseSend turns the command line into a Sender and a Message. Nothing is
@@ -117,6 +119,9 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 	if err := f.oauth.apply(&f, s); err != nil {
 		return nil, err
 	}
+	if err := f.transport.finish(&f, s); err != nil {
+		return nil, err
+	}
 	m, err := f.message()
 	if err != nil {
 		return nil, err
@@ -135,7 +140,7 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 		}
 	}
 	return &sendJob{sender: s, msg: m, transcript: f.transcript,
-		queue: f.queue, credential: f.oauth.credential(&f, getenv), getenv: getenv}, nil
+		queue: f.queue, credential: f.oauth.credential(&f, getenv), getenv: getenv, warn: out}, nil
 }
 
 // check reports flags that are missing or do not go together.
@@ -160,7 +165,7 @@ func (f *sendFlags) check() error {
 	case f.dkimCa != "simple/simple" && f.dkimCa != "relaxed/relaxed":
 		return fmt.Errorf("--dkim-canon %q: want simple/simple or relaxed/relaxed", f.dkimCa)
 	}
-	return nil
+	return f.transport.check(f)
 }
 
 func (f *sendFlags) sender(getenv func(string) string) *mailsender.Sender {
@@ -177,12 +182,7 @@ func (f *sendFlags) sender(getenv func(string) string) *mailsender.Sender {
 	if s.Password == "" {
 		s.Password = getenv("MAILWRIGHT_PASSWORD")
 	}
-	if f.insecure {
-		s.TLSPolicy = tlsprofile.Encrypt
-		if !f.tls && !f.ssl {
-			s.Insecure = saslmech.Insecure{ChallengeResponse: true, RevealSecret: true}
-		}
-	}
+	f.transport.apply(f, s)
 	return s
 }
 
@@ -194,6 +194,7 @@ func (f *sendFlags) message() (*mailsender.Message, error) {
 		Bcc:     f.bcc,
 		Subject: f.subject,
 		Body:    f.body,
+		ReplyTo: f.transport.replyTo,
 	}
 	if f.bodyFile != "" {
 		b, err := os.ReadFile(f.bodyFile)
@@ -244,7 +245,7 @@ func execute(ctx context.Context, out io.Writer, job *sendJob) error {
 		}
 		tw := &transcriptWriter{w: f}
 		job.sender.Trace = tw
-		err = deliver(ctx, out, job.sender, job.msg)
+		err = job.deliver(ctx, out)
 		if cerr := tw.Close(); err == nil {
 			err = cerr
 		}
@@ -253,12 +254,21 @@ func execute(ctx context.Context, out io.Writer, job *sendJob) error {
 		}
 		return err
 	}
-	return deliver(ctx, out, job.sender, job.msg)
+	return job.deliver(ctx, out)
+}
+
+// deliver sends the job's message, then warns about the transport and
+// rewords the error for the command line (send_transport.go,
+// send_errors.go).
+func (job *sendJob) deliver(ctx context.Context, out io.Writer) error {
+	res, err := deliver(ctx, out, job.sender, job.msg)
+	warnTransport(job.warn, job.sender, res)
+	return sendCLIError(err, job.sender)
 }
 
 // deliver sends m with s, signing when s has DKIM settings, and prints the
 // outcome. It is the code path shared by send and demo.
-func deliver(ctx context.Context, out io.Writer, s *mailsender.Sender, m *mailsender.Message) error {
+func deliver(ctx context.Context, out io.Writer, s *mailsender.Sender, m *mailsender.Message) (*mailsender.Result, error) {
 	var res *mailsender.Result
 	var err error
 	if s.DKIM != nil {
@@ -272,5 +282,5 @@ func deliver(ctx context.Context, out io.Writer, s *mailsender.Sender, m *mailse
 			fmt.Fprintln(out, "TLS: "+res.TLS)
 		}
 	}
-	return err
+	return res, err
 }

@@ -30,7 +30,9 @@ const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags
   sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
            [--opaque] [--hash sha256|sha384|sha512] [--encryption-cert FILE]
   encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm] [--oaep]
-           [signing flags as for sign: sign first, then encrypt]
+           [--sign-cert FILE --key FILE | --pfx FILE [--pfx-password PW]]
+           [--opaque] [--encryption-cert FILE]: with a signing key, sign
+           first, then encrypt (the certificate flag is --sign-cert here)
   verify   [--ca FILE]  (default: system roots); prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
 
@@ -241,7 +243,11 @@ func smimeVerify(e *env, args []string) error {
 			roots.AddCert(c)
 		}
 	}
-	v, err := smime.Verify(e.stdin, roots, nil)
+	in, err := checkSigned(e.stdin) // smime_notsigned.go
+	if err != nil {
+		return err
+	}
+	v, err := smime.Verify(in, roots, nil)
 	if err != nil {
 		return err
 	}

@@ -34,8 +34,10 @@ actions:
   import    read a classic three-line token file (--classic FILE)
 
 The client secret may come from $MAILWRIGHT_CLIENT_SECRET instead of
---client-secret. Everything runs offline against the provider's endpoints;
-nothing but the token endpoint is contacted.
+--client-secret. url, show and import work offline (url only prints the
+address for a browser). exchange, refresh and show --access-token (when the
+token must be renewed) contact the provider's token endpoint, or --token-url,
+and no other host.
 `
 
 // tokenFlags are the flags all token actions accept.
@@ -78,18 +80,23 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	if f.secret == "" && e.getenv != nil {
 		f.secret = e.getenv("MAILWRIGHT_CLIENT_SECRET")
 	}
+	return reword(tokenAction(ctx, e, action, &f))
+}
+
+// tokenAction runs one action on the store the flags name.
+func tokenAction(ctx context.Context, e *env, action string, f *tokenFlags) error {
 	st := &oauthgmail.Store{Path: f.store}
 	switch action {
 	case "url":
-		return tokenURL(ctx, e, st, &f)
+		return tokenURL(ctx, e, st, f)
 	case "exchange":
-		return tokenExchange(ctx, e, st, &f)
+		return tokenExchange(ctx, e, st, f)
 	case "refresh":
 		return tokenRefresh(ctx, e, st)
 	case "show":
 		return tokenShow(ctx, e, st, f.accessOnly)
 	case "import":
-		return tokenImport(ctx, e, st, &f)
+		return tokenImport(ctx, e, st, f)
 	}
 	fmt.Fprint(e.stderr, tokenUsage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown action %q", action)}
@@ -258,6 +265,10 @@ func tokenImport(ctx context.Context, e *env, st *oauthgmail.Store, f *tokenFlag
 		}
 	}
 	printRecord(e.stdout, st.Path, rec, time.Now())
+	if _, ok := rec.Client(); !ok {
+		fmt.Fprintf(e.stderr, "warning: %s names no token endpoint, so the access token cannot "+
+			"be renewed: %s\n", st.Path, tokenEndpointFix)
+	}
 	return nil
 }
 
