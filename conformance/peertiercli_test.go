@@ -148,7 +148,7 @@ func TestPeerTierCLIFailures(t *testing.T) {
 	}{
 		{"relay denied", smtpPort, "", []string{"--to", "victim@elsewhere.test"},
 			"RCPT TO rejected: 554 5.7.1 <victim@elsewhere.test>: Relay access denied"},
-		{"no STARTTLS", submitPort, "", []string{"--to", "alice@example.test"},
+		{"no STARTTLS", submitPort, "", []string{"--plain", "--to", "alice@example.test"},
 			"MAIL FROM rejected: 530 5.7.0 Must issue a STARTTLS command first"},
 		{"wrong password", submitPort, "wrong", []string{"--tls", "--ca-file", caFile(),
 			"--user", testUser, "--to", "alice@example.test"}, "AUTH rejected: 535 5.7.8"},
