@@ -5,6 +5,7 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -86,6 +87,10 @@ type state struct {
 	sawTLS   bool
 	final    string // reply to the last end of data or BDAT LAST
 	redactor *strings.Replacer
+	greeted  bool  // the server's greeting was seen
+	cont     bool  // the last server line was a continuation ("250-")
+	quit     bool  // the client sent QUIT
+	err      error // the first reason the input is not one session
 }
 
 var (
@@ -121,7 +126,7 @@ func Redact(w io.Writer, r io.Reader, o *Options) error {
 	st.redactor = strings.NewReplacer(pairs...)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	for sc.Scan() {
+	for sc.Scan() && st.err == nil {
 		d, text := parseLine(strings.TrimRight(sc.Text(), "\r"))
 		switch d {
 		case client:
@@ -138,10 +143,21 @@ func Redact(w io.Writer, r io.Reader, o *Options) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("capture: reading the capture: %w", err)
 	}
+	if st.err != nil {
+		return st.err
+	}
+	if len(st.out) == 0 {
+		return errors.New("capture: no SMTP dialogue found: client lines start with \"C: \" or \" -> \", " +
+			"server lines with \"S: \" or \"<-  \"")
+	}
 	return st.write(w)
 }
 
 func (st *state) client(text string) {
+	if st.quit {
+		st.err = errSessions
+		return
+	}
 	if st.tlsNext {
 		st.out = append(st.out, "@starttls")
 		st.tlsNext = false
@@ -175,6 +191,8 @@ func (st *state) client(text string) {
 	}
 	st.pending = append(st.pending, verb)
 	switch verb {
+	case "QUIT":
+		st.quit = true
 	case "AUTH":
 		st.inAuth = true
 		line := "AUTH"
@@ -216,6 +234,15 @@ func (st *state) client(text string) {
 }
 
 func (st *state) server(text string) {
+	cont := st.cont
+	st.cont = len(text) > 3 && text[3] == '-'
+	if len(st.pending) == 0 && !st.inData && !cont && strings.HasPrefix(text, "220") {
+		if st.greeted {
+			st.err = errSessions // a second greeting
+			return
+		}
+		st.greeted = true
+	}
 	st.out = append(st.out, "S: "+st.redactor.Replace(text))
 	if len(text) > 3 && text[3] == '-' {
 		return // a continuation line: the reply is not complete
@@ -246,6 +273,11 @@ func (st *state) server(text string) {
 		st.final = text
 	}
 }
+
+// errSessions refuses a capture of several sessions, which a transcript
+// (one connection) cannot describe.
+var errSessions = errors.New("capture: the input holds more than one SMTP session " +
+	"(a second greeting, or commands after QUIT); give one session at a time")
 
 // isSeparator reports whether r separates the words of a command line:
 // white space and every control character.

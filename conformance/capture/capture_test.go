@@ -129,3 +129,28 @@ func TestRedactExpectation(t *testing.T) {
 		t.Errorf("expectation missing:\n%s", out.String())
 	}
 }
+
+// TestRedactRefusesWhatIsNotOneSession: input without any dialogue line,
+// and a capture of two connections (a second greeting, or commands after
+// QUIT), are errors, with nothing written; a multi-line greeting is one.
+func TestRedactRefusesWhatIsNotOneSession(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", "no SMTP dialogue"},
+		{"garbage", "hello\nworld\n", "no SMTP dialogue"},
+		{"two greetings", "S: 220 a\nC: EHLO x\nS: 250 ok\nS: 220 b\nC: EHLO x\nS: 250 ok\n", "more than one SMTP session"},
+		{"after QUIT", "S: 220 a\nC: QUIT\nS: 221 bye\nC: EHLO x\nS: 250 ok\n", "more than one SMTP session"},
+		{"multi-line greeting", "S: 220-a\nS: 220-b\nS: 220 c\nC: QUIT\nS: 221 bye\n", ""},
+	}
+	for _, tc := range tests {
+		var out bytes.Buffer
+		err := Redact(&out, strings.NewReader(tc.in), nil)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() != 0):
+			t.Errorf("%s: error %v, output %q; want %q and no output", tc.name, err, out.String(), tc.want)
+		}
+	}
+}
