@@ -91,6 +91,14 @@ type Sender struct {
 	// SpoolDir is where a message is spooled while it is signed and sent;
 	// empty means os.TempDir().
 	SpoolDir string
+
+	// S/MIME (issue #7; the code is in smime.go).
+
+	// SMIME, when set, signs and/or encrypts every message Send,
+	// SendCertified, Compose and Enqueue make (RFC 8551), after composing
+	// and before DKIM signing, so that DKIM signs the final message. Nil
+	// means no S/MIME.
+	SMIME *SMIME
 }
 
 // port returns the port to use.
