@@ -307,3 +307,8 @@ func writeMessage(w io.Writer, mm *mime.Message, p *smime.Protector) error {
 }
 
 var errProtectEnded = errors.New("mailsender: S/MIME protection ended")
+
+// BUG(mailwright): With Sender.SMIME the message is held in memory once
+// while it is signed or encrypted, because package smime canonicalizes
+// the whole MIME entity first; without S/MIME no message is held whole.
+// TODO(#7): stream the entity through smime.
