@@ -44,6 +44,7 @@ type sendFlags struct {
 	dkimKey, dkimDomain, dkimSelector, dkimCa string
 	transcript                                string
 	queue, credential                         string
+	smime                                     smimeSendFlags // send_smime.go
 }
 
 func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
@@ -82,6 +83,7 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.credential, "credential", "",
 		"with --queue, the `name` the agent resolves to the password: env:NAME or file:PATH"+
 			" (default env:MAILWRIGHT_PASSWORD when that is set)")
+	f.smime.register(fs)
 	return fs
 }
 
@@ -109,6 +111,9 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 		return nil, err
 	}
 	s := f.sender(getenv)
+	if err := f.smime.apply(s, getenv); err != nil {
+		return nil, err
+	}
 	m, err := f.message()
 	if err != nil {
 		return nil, err
