@@ -62,6 +62,3 @@ package smime
 // writing); [Sign], [Encrypt] and [SignAndEncrypt], which return the body,
 // hold about two; AES-GCM one more. TODO(#7): canonicalize base64 leaves
 // as they stream, so that a large attachment is never held whole.
-
-// BUG(mailwright): Verify reports the first signer of a message with
-// several SignerInfos (all of them must verify).
