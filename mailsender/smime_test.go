@@ -496,3 +496,41 @@ func enqueued(t *testing.T, s *mailsender.Sender) []byte {
 	}
 	return b
 }
+
+// TestSMIMEThenDKIMOrderSEC30 (SEC-30, CASE-25 through the facade): a body
+// with LF line ends and lines that start with a dot is made CRLF, S/MIME
+// signed, DKIM-signed, then dot-stuffed on the wire. What the server takes
+// in (un-stuffed) is exactly what Compose writes, holds no bare LF, and
+// both signatures verify over it; the signed entity has the body with
+// CRLF line ends.
+func TestSMIMEThenDKIMOrderSEC30(t *testing.T) {
+	p := getPKI(t)
+	needOpenSSL(t)
+	body := ".first line is a dot line\n..two dots\nplain\n.\n"
+	msg := func() *mailsender.Message {
+		return &mailsender.Message{From: "alice@example.test", To: []string{"bob@example.test"},
+			Subject: "dots", Body: body}
+	}
+	f := newFakeServer(t, nil)
+	s := sender(f)
+	s.SMIME = &mailsender.SMIME{CertFile: p.path("alice-chain.pem"), KeyFile: p.path("alice.key")}
+	d := &mailsender.DKIM{KeyFile: "testdata/dkim-rsa.pem", Domain: "example.test", Selector: "sel",
+		Canonicalization: "simple/simple"}
+	want := composed(t, s, msg(), d)
+	if _, err := s.SendCertified(context.Background(), msg(), d); err != nil {
+		t.Fatalf("SendCertified: %v", err)
+	}
+	got := f.received()
+	if len(got) != 1 || !bytes.Equal(got[0], want) {
+		t.Fatalf("server received %d messages, want exactly what Compose writes", len(got))
+	}
+	if bytes.Contains(bytes.ReplaceAll(got[0], []byte("\r\n"), nil), []byte("\n")) {
+		t.Error("a bare LF reached the server")
+	}
+	dkimVerify(t, got[0])
+	content := opensslVerify(t, p, got[0])
+	crlf := strings.ReplaceAll(body, "\n", "\r\n")
+	if !bytes.HasSuffix(content, []byte("\r\n\r\n"+crlf)) {
+		t.Errorf("signed entity %q does not end with the CRLF body %q", content, crlf)
+	}
+}
