@@ -80,7 +80,7 @@ var ErrNoRecipientCertificate = errors.New("no S/MIME recipient certificate name
 // it, or nil when s.SMIME is nil. Every certificate is checked at the
 // time of sending, so that a message that cannot be protected is refused
 // before it is composed.
-func (s *Sender) protector(mm *mime.Message) (*smime.Protector, error) {
+func (s *Sender) protector(mm *mime.Message) (*protection, error) {
 	c := s.SMIME
 	if c == nil {
 		return nil, nil
@@ -108,7 +108,7 @@ func (s *Sender) protector(mm *mime.Message) (*smime.Protector, error) {
 	if p.Signer == nil && len(p.Recipients) == 0 {
 		return nil, fieldErr("Sender.SMIME", "has neither a signing key nor recipient certificates")
 	}
-	return p, nil
+	return &protection{p: p, spoolDir: s.SpoolDir}, nil
 }
 
 // checkOptions checks the choices of algorithm.
@@ -282,31 +282,36 @@ func namesAddress(c *x509.Certificate, addr string) bool {
 	return false
 }
 
+// protection is what protects one message: the Protector and where it
+// spools the composed message first.
+type protection struct {
+	p        *smime.Protector
+	spoolDir string
+}
+
 // writeMessage writes mm to w, protected by p when p is not nil. The
-// composer writes into a pipe that p reads, so the message is held in
-// memory once, by p (smime needs the whole entity to canonicalize it).
-func writeMessage(w io.Writer, mm *mime.Message, p *smime.Protector) error {
+// message is composed into a spool first, whose size then lets package
+// smime read it into one buffer of the right size (it needs the whole
+// entity to canonicalize it); a pipe would make it grow a buffer instead.
+func writeMessage(w io.Writer, mm *mime.Message, p *protection) error {
 	if p == nil {
 		_, err := mm.WriteTo(w)
 		return err
 	}
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, err := mm.WriteTo(pw)
-		pw.CloseWithError(err)
-	}()
-	err := p.Protect(w, pr)
-	pr.CloseWithError(errProtectEnded) // stops the composer if Protect returned early
-	<-done
+	sp := &spool{dir: p.spoolDir}
+	defer sp.Close()
+	if _, err := mm.WriteTo(sp); err != nil {
+		return err
+	}
+	r, err := sp.Reader()
 	if err != nil {
+		return err
+	}
+	if err := p.p.Protect(w, r); err != nil {
 		return fmt.Errorf("mailsender: S/MIME: %w", err)
 	}
 	return nil
 }
-
-var errProtectEnded = errors.New("mailsender: S/MIME protection ended")
 
 // BUG(mailwright): With Sender.SMIME the message is held in memory once
 // while it is signed or encrypted, because package smime canonicalizes
