@@ -3,7 +3,6 @@
 package conformance
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,13 +12,9 @@ import (
 	"math/big"
 	"testing"
 	"time"
-)
 
-// testCA is a certificate authority made for one test run.
-type testCA struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
+	"github.com/mailwright/mailwright/conformance/replay"
+)
 
 func newKey(t *testing.T) *ecdsa.PrivateKey {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -29,45 +24,23 @@ func newKey(t *testing.T) *ecdsa.PrivateKey {
 	return k
 }
 
-func newTestCA(t *testing.T) *testCA {
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "mailwright conformance test CA"},
-		NotBefore:             time.Now().Add(-72 * time.Hour),
-		NotAfter:              time.Now().Add(72 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+func newTestCA(t *testing.T) *replay.CA {
+	t.Helper()
+	ca, err := replay.NewCA()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key}
+	return ca
 }
 
 // leaf issues a server certificate for name, valid from nb to na.
-func (ca *testCA) leaf(t *testing.T, name string, nb, na time.Time) tls.Certificate {
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    nb,
-		NotAfter:     na,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
+func leaf(t *testing.T, ca *replay.CA, name string, nb, na time.Time) tls.Certificate {
+	t.Helper()
+	c, err := ca.Issue(nb, na, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return c
 }
 
 // selfSigned makes a certificate for name that signs itself.

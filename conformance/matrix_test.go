@@ -220,23 +220,11 @@ func sendAndFetch(t *testing.T, ctx context.Context, c *smtpclient.Client, to, m
 // deliveredTo finds the delivered file containing marker in a mailbox of
 // example.test or in the catch-all Maildir.
 func deliveredTo(t *testing.T, mailbox, marker string) []byte {
+	t.Helper()
 	if mailbox != "catchall" {
 		return delivered(t, mailbox, marker)
 	}
-	t.Helper()
-	dir := filepath.Join(peersDir, "mail", "catchall", "new")
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
-		files, _ := os.ReadDir(dir)
-		for _, f := range files {
-			b, err := os.ReadFile(filepath.Join(dir, f.Name()))
-			if err == nil && bytes.Contains(b, []byte(marker)) {
-				return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no message with %q in %s after 15s", marker, dir)
-	return nil
+	return waitForMessage(t, filepath.Join(peersDir, "mail", "catchall", "new"), marker, 15*time.Second)
 }
 
 func marker(t *testing.T) string {

@@ -350,13 +350,11 @@ func newMITMCerts(t *testing.T) *mitmCerts {
 	now := time.Now()
 	ca := newTestCA(t)
 	other := newTestCA(t)
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
-	return &mitmCerts{pool: pool, certs: map[string]tls.Certificate{
-		"":             ca.leaf(t, mitmHost, now.Add(-time.Hour), now.Add(time.Hour)),
-		"wrong-host":   ca.leaf(t, "other.example.test", now.Add(-time.Hour), now.Add(time.Hour)),
-		"expired":      ca.leaf(t, mitmHost, now.Add(-48*time.Hour), now.Add(-24*time.Hour)),
-		"unknown-root": other.leaf(t, mitmHost, now.Add(-time.Hour), now.Add(time.Hour)),
+	return &mitmCerts{pool: ca.Pool(), certs: map[string]tls.Certificate{
+		"":             leaf(t, ca, mitmHost, now.Add(-time.Hour), now.Add(time.Hour)),
+		"wrong-host":   leaf(t, ca, "other.example.test", now.Add(-time.Hour), now.Add(time.Hour)),
+		"expired":      leaf(t, ca, mitmHost, now.Add(-48*time.Hour), now.Add(-24*time.Hour)),
+		"unknown-root": leaf(t, other, mitmHost, now.Add(-time.Hour), now.Add(time.Hour)),
 		"self-signed":  selfSigned(t, mitmHost, now.Add(-time.Hour), now.Add(time.Hour)),
 	}}
 }

@@ -101,8 +101,15 @@ func dkimKey(t *testing.T, dir string) (keyFile, txtFile string) {
 // contains marker, and returns it with LF turned back into CRLF.
 func delivered(t *testing.T, mailbox, marker string) []byte {
 	t.Helper()
-	dir := filepath.Join(peersDir, "mail", "example.test", mailbox, "new")
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+	return waitForMessage(t, filepath.Join(peersDir, "mail", "example.test", mailbox, "new"), marker, 15*time.Second)
+}
+
+// waitForMessage returns, with CRLF line ends, the first message in the
+// Maildir folder dir that contains marker, waiting up to wait for the
+// local delivery agent to write it.
+func waitForMessage(t *testing.T, dir, marker string, wait time.Duration) []byte {
+	t.Helper()
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); {
 		files, _ := os.ReadDir(dir)
 		for _, f := range files {
 			b, err := os.ReadFile(filepath.Join(dir, f.Name()))
@@ -112,7 +119,7 @@ func delivered(t *testing.T, mailbox, marker string) []byte {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no message with %q delivered to %s in 10s", marker, dir)
+	t.Fatalf("no message with %q in %s after %v", marker, dir, wait)
 	return nil
 }
 

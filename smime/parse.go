@@ -96,7 +96,7 @@ type multipart struct {
 	epilogue []byte
 }
 
-// splitMultipart splits body, whose line ends may be LF or CRLF.
+// splitMultipart splits body, whose line ends may be LF, CRLF or a lone CR.
 func splitMultipart(body []byte, boundary string) (*multipart, error) {
 	if boundary == "" {
 		return nil, formatErrorf("multipart without boundary")
@@ -105,11 +105,11 @@ func splitMultipart(body []byte, boundary string) (*multipart, error) {
 	m := &multipart{}
 	start := -1 // start of the current part; -1 while in the preamble
 	for pos := 0; pos < len(body); {
-		line, _, ended := nextLine(body[pos:])
-		next := pos + len(line) + 1
-		if ended && body[pos+len(line)] == '\r' {
-			next++
-		}
+		// Lines end as toCRLF ends them (LF, CRLF or a lone CR), so that
+		// the parts found here are the parts a second pass over the
+		// canonical output finds (found by FuzzCanonicalize).
+		line, rest, ended := nextBodyLine(body[pos:])
+		next := len(body) - len(rest)
 		close, isDelim := delimiter(line, dash)
 		if isDelim {
 			end := max(lineBreakStart(body, pos), start)
@@ -157,10 +157,22 @@ func lineBreakStart(b []byte, pos int) int {
 		return 0
 	}
 	end := pos - 1
-	if end > 0 && b[end-1] == '\r' {
+	if b[end] == '\n' && end > 0 && b[end-1] == '\r' {
 		end--
 	}
 	return end
+}
+
+// nextBodyLine is nextLine for bodies, where a lone CR also ends a line.
+func nextBodyLine(b []byte) (line, rest []byte, ended bool) {
+	i := bytes.IndexAny(b, "\r\n")
+	if i < 0 {
+		return b, nil, false
+	}
+	if b[i] == '\r' && i+1 < len(b) && b[i+1] == '\n' {
+		return b[:i], b[i+2:], true
+	}
+	return b[:i], b[i+1:], true
 }
 
 // toCRLF turns every line end (LF, CRLF or a lone CR) into CRLF.

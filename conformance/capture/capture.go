@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Options tunes [Redact].
@@ -161,10 +162,16 @@ func (st *state) client(text string) {
 		st.out = append(st.out, "C: <b64>")
 		return
 	}
-	words := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\t' })
+	words := strings.FieldsFunc(text, isSeparator)
 	verb := ""
 	if len(words) > 0 {
 		verb = strings.ToUpper(words[0])
+	}
+	if isAuthLine(text) {
+		// Whatever follows AUTH is split the same way, so that no odd
+		// separator (a form feed, a NUL) turns a payload into part of the
+		// verb and lets it through (found by FuzzRedact).
+		verb, words = "AUTH", append([]string{"AUTH"}, strings.FieldsFunc(text[4:], isSeparator)...)
 	}
 	st.pending = append(st.pending, verb)
 	switch verb {
@@ -238,6 +245,25 @@ func (st *state) server(text string) {
 	case ".", "BDAT":
 		st.final = text
 	}
+}
+
+// isSeparator reports whether r separates the words of a command line:
+// white space and every control character.
+func isSeparator(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+// isAuthLine reports whether a client line is an AUTH command: "AUTH" in
+// any case, alone or followed by anything that cannot continue a word.
+// Servers differ in what they take as the separator, so a redactor must
+// take the widest reading.
+func isAuthLine(text string) bool {
+	if len(text) < 4 || !strings.EqualFold(text[:4], "AUTH") {
+		return false
+	}
+	if len(text) == 4 {
+		return true
+	}
+	c := text[4]
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')
 }
 
 // endData closes the message text.

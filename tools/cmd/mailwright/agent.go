@@ -29,17 +29,26 @@ func init() {
 
 // agentFlags is the parsed command line of "mailwright agent".
 type agentFlags struct {
-	dir, localName, transcript string
-	workers, maxConns          int
-	once                       bool
-	poll, minRetry, maxRetry   time.Duration
-	lifetime, grace            time.Duration
+	dir, localName, transcript  string
+	natsCreds, natsCA, stream   string
+	workers, maxConns, replicas int
+	once                        bool
+	poll, minRetry, maxRetry    time.Duration
+	lifetime, grace             time.Duration
 }
 
 func newAgentFlagSet(f *agentFlags, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mailwright agent", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&f.dir, "queue", "", "queue `directory` (required)")
+	fs.StringVar(&f.dir, "queue", "", "queue `directory`, or NATS servers (nats://host:4222,...) "+
+		"for the JetStream queue shared by agents on many machines (required)")
+	fs.StringVar(&f.natsCreds, "nats-creds", "", "with a NATS queue, the credentials `file` "+
+		"(default $MAILWRIGHT_NATS_CREDS)")
+	fs.StringVar(&f.natsCA, "nats-ca", "", "with a NATS queue, a PEM `file` of authorities for "+
+		"the servers' certificates (default $MAILWRIGHT_NATS_CA)")
+	fs.IntVar(&f.replicas, "replicas", 0, "with a NATS queue, replicas of its streams and buckets "+
+		"(3 on a three-server cluster; default $MAILWRIGHT_NATS_REPLICAS or 1)")
+	fs.StringVar(&f.stream, "stream", "", "with a NATS queue, the work-queue stream `name` (default MAILWRIGHT)")
 	fs.IntVar(&f.workers, "workers", 4, "concurrent deliveries")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections per server (default: --workers)")
 	fs.BoolVar(&f.once, "once", false, "deliver what is due now, then exit")
@@ -65,7 +74,10 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	if f.dir == "" || fs.NArg() > 0 || f.workers < 1 {
-		return &exitError{code: 2, err: errors.New("usage: mailwright agent --queue DIR [--workers N] [--once]")}
+		return &exitError{code: 2, err: errors.New("usage: mailwright agent --queue DIR|nats://HOST:PORT [--workers N] [--once]")}
+	}
+	if isNATS(f.dir) {
+		return runNATSAgent(ctx, e, &f)
 	}
 	a, d, closeTrace, err := f.agent(e)
 	if err != nil {
@@ -89,12 +101,24 @@ func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.SMTP, func(), error) {
 	}
 	b := &queue.Backoff{Min: f.minRetry, Max: f.maxRetry, Lifetime: f.lifetime}
 	sp.Backoff = b
+	d, closeTrace, err := f.deliverer(e)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a := &queue.Agent{Spool: sp, Deliver: d, Workers: f.workers, Backoff: b, Poll: f.poll,
+		Grace: f.grace, Logger: f.logger(e)}
+	return a, d, closeTrace, nil
+}
+
+// deliverer builds the SMTP deliverer both kinds of queue use: one
+// connection pool per server profile, credentials resolved here.
+func (f *agentFlags) deliverer(e *env) (*queue.SMTP, func(), error) {
 	opts := &smtpclient.Options{LocalName: f.localName}
 	closeTrace := func() {}
 	if f.transcript != "" {
 		tf, err := os.OpenFile(f.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--transcript: %w", err)
+			return nil, nil, fmt.Errorf("--transcript: %w", err)
 		}
 		opts.Trace, closeTrace = &lockedWriter{w: tf}, func() { tf.Close() }
 	}
@@ -102,10 +126,11 @@ func (f *agentFlags) agent(e *env) (*queue.Agent, *queue.SMTP, func(), error) {
 	if conns == 0 {
 		conns = f.workers
 	}
-	d := &queue.SMTP{Secret: cliSecret(e.getenv), Options: opts, MaxConns: conns}
-	a := &queue.Agent{Spool: sp, Deliver: d, Workers: f.workers, Backoff: b, Poll: f.poll,
-		Grace: f.grace, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))}
-	return a, d, closeTrace, nil
+	return &queue.SMTP{Secret: cliSecret(e.getenv), Options: opts, MaxConns: conns}, closeTrace, nil
+}
+
+func (f *agentFlags) logger(e *env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, nil))
 }
 
 // lockedWriter serialises the trace lines of concurrent sessions.

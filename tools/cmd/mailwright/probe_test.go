@@ -331,7 +331,11 @@ func TestProbePostfix(t *testing.T) {
 		dir = "/tmp/mailpeers"
 	}
 	ca := filepath.Join(dir, "tls", "ca.pem")
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:2587", 2*time.Second)
+	port := os.Getenv("PF_SUBMIT_PORT")
+	if port == "" {
+		port = "2587"
+	}
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 2*time.Second)
 	if err == nil {
 		conn.Close()
 		_, err = os.Stat(ca)
@@ -340,9 +344,9 @@ func TestProbePostfix(t *testing.T) {
 		if os.Getenv("MAILPEERS") == "1" {
 			t.Fatalf("MAILPEERS=1 but the Postfix peer is not usable: %v", err)
 		}
-		t.Skipf("Postfix peer not running on 127.0.0.1:2587 (start it with peers/postfix-start.sh): %v", err)
+		t.Skipf("Postfix peer not running on 127.0.0.1:%s (start it with peers/postfix-start.sh): %v", port, err)
 	}
-	code, out, errOut := runProbeCmd(t, "--host", "127.0.0.1", "--port", "2587", "--tls", "--ca-file", ca)
+	code, out, errOut := runProbeCmd(t, "--host", "127.0.0.1", "--port", port, "--tls", "--ca-file", ca)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}

@@ -47,6 +47,11 @@ func runQueue(ctx context.Context, e *env, args []string) error {
 	if *dir == "" || !validQueueArgs(verb, len(ids)) {
 		return &exitError{code: 2, err: errors.New(queueUsage)}
 	}
+	if isNATS(*dir) {
+		return &exitError{code: 2, err: errors.New("queue " + verb + " works on a queue directory; " +
+			"inspect a JetStream queue with the nats CLI (nats stream info MAILWRIGHT, " +
+			"nats stream view MAILWRIGHT_DEAD)")}
+	}
 	if _, err := os.Stat(filepath.Join(*dir, "state")); err != nil {
 		return fmt.Errorf("no queue in %s: %w", *dir, err)
 	}

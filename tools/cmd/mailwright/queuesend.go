@@ -32,12 +32,20 @@ func enqueueSend(ctx context.Context, out io.Writer, job *sendJob) error {
 		return &exitError{code: 2, err: errors.New("--password cannot be queued: the queue stores " +
 			"only the name of a credential; use --credential env:NAME or file:PATH, or $MAILWRIGHT_PASSWORD")}
 	}
-	sp, err := queue.Open(job.queue)
-	if err != nil {
-		return err
+	enqueue := func(q queue.Enqueuer) (string, error) {
+		return job.sender.Enqueue(ctx, q, job.msg, &mailsender.EnqueueOptions{
+			Credential: job.credential, DKIM: job.sender.DKIM})
 	}
-	id, err := job.sender.Enqueue(ctx, sp, job.msg, &mailsender.EnqueueOptions{
-		Credential: job.credential, DKIM: job.sender.DKIM})
+	var id string
+	var err error
+	if isNATS(job.queue) {
+		id, err = enqueueNATS(ctx, job, enqueue)
+	} else {
+		var sp *queue.Spool
+		if sp, err = queue.Open(job.queue); err == nil {
+			id, err = enqueue(sp)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,8 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.transcript, "transcript", "",
 		"write the SMTP dialogue, AUTH payloads redacted, to `file`")
 	fs.StringVar(&f.queue, "queue", "",
-		"store the message in the queue `directory` for \"mailwright agent\" instead of sending it")
+		"store the message in the queue `directory` (or NATS servers, nats://host:4222) "+
+			"for \"mailwright agent\" instead of sending it")
 	fs.StringVar(&f.credential, "credential", "",
 		"with --queue, the `name` the agent resolves to the password: env:NAME or file:PATH"+
 			" (default env:MAILWRIGHT_PASSWORD when that is set)")
@@ -94,6 +95,7 @@ type sendJob struct {
 	transcript string
 	queue      string
 	credential string
+	getenv     func(string) string
 }
 
 // parseSend turns the command line into a Sender and a Message. Nothing is
@@ -132,7 +134,7 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 		}
 	}
 	return &sendJob{sender: s, msg: m, transcript: f.transcript,
-		queue: f.queue, credential: queueCredential(&f, getenv)}, nil
+		queue: f.queue, credential: queueCredential(&f, getenv), getenv: getenv}, nil
 }
 
 // check reports flags that are missing or do not go together.
