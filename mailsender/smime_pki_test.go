@@ -65,7 +65,8 @@ func getPKI(t testing.TB) *smimePKI {
 // path names a file of the PKI: root.pem, alice-chain.pem (alice then the
 // intermediate), alice.key, alice.p12, bob.pem, bob.key, carol.pem,
 // carol.key, bob-carol.pem (both), expired.pem, server-only.pem,
-// no-email.pem.
+// no-email.pem. The directory is also a MAILPEERS_DIR for the peers/
+// scripts: smime/ca.pem is the root.
 func (p *smimePKI) path(name string) string { return filepath.Join(p.dir, name) }
 
 type leafSpec struct {
@@ -185,6 +186,10 @@ func (p *smimePKI) write() error {
 		"server-only.pem": certsPEM(p.serverOnly, p.inter),
 		"no-email.pem":    certsPEM(p.noEmail, p.inter),
 	}
+	if err := os.Mkdir(filepath.Join(dir, "smime"), 0o700); err != nil {
+		return err
+	}
+	files["smime/ca.pem"] = files["root.pem"] // where peers/smime-verify.sh looks
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return err

@@ -41,31 +41,41 @@ func needOpenSSL(t *testing.T) {
 	needTool(t, "openssl", err == nil)
 }
 
-// openssl runs "openssl cms ARGS" with in on stdin and returns stdout.
-func openssl(t *testing.T, in []byte, args ...string) []byte {
+// peerScript runs the project's peers/NAME script (an openssl cms
+// wrapper) with MAILPEERS_DIR set to the test PKI's directory, whose
+// smime/ca.pem is the test root, and returns its standard output.
+func peerScript(t *testing.T, p *smimePKI, msg []byte, name string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command("openssl", append([]string{"cms"}, args...)...)
-	cmd.Stdin = bytes.NewReader(in)
+	script, _ := filepath.Abs(filepath.Join("..", "peers", name))
+	_, err := os.Stat(script)
+	needTool(t, "peers/"+name, err == nil)
+	in := filepath.Join(t.TempDir(), "msg.eml")
+	if err := os.WriteFile(in, msg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", append([]string{script, in}, args...)...)
+	cmd.Env = append(os.Environ(), "MAILPEERS_DIR="+p.dir)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("openssl cms %s: %v\n%s\ninput:\n%s", strings.Join(args, " "), err, errb.Bytes(), clip(in))
+		t.Fatalf("peers/%s: %v\n%s\ninput:\n%s", name, err, errb.Bytes(), clip(msg))
 	}
 	return out.Bytes()
 }
 
-// opensslVerify checks msg's signature with openssl against the test
-// root, for the purpose smimesign, and returns the signed content.
+// opensslVerify checks msg's signature with openssl cms against the test
+// root, for the purpose smimesign (peers/smime-verify.sh), and returns
+// the signed content.
 func opensslVerify(t *testing.T, p *smimePKI, msg []byte) []byte {
 	t.Helper()
-	return openssl(t, msg, "-verify", "-CAfile", p.path("root.pem"), "-purpose", "smimesign")
+	return peerScript(t, p, msg, "smime-verify.sh")
 }
 
-// opensslDecrypt decrypts msg as the holder of cert and key (files of
-// the PKI).
+// opensslDecrypt decrypts msg with openssl cms as the holder of cert and
+// key, files of the PKI (peers/smime-decrypt.sh).
 func opensslDecrypt(t *testing.T, p *smimePKI, msg []byte, cert, key string) []byte {
 	t.Helper()
-	return openssl(t, msg, "-decrypt", "-recip", p.path(cert), "-inkey", p.path(key))
+	return peerScript(t, p, msg, "smime-decrypt.sh", p.path(cert), p.path(key))
 }
 
 // dkimVerify checks every DKIM-Signature of msg with the project's
