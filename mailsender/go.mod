@@ -10,6 +10,7 @@ require (
 	github.com/mailwright/mailwright/smime v0.0.0
 	github.com/mailwright/mailwright/smtpclient v0.0.0
 	github.com/mailwright/mailwright/tlsprofile v0.0.0
+	golang.org/x/net v0.63.0
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
@@ -17,7 +18,6 @@ require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
 	github.com/smallstep/pkcs7 v0.2.3 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
-	golang.org/x/net v0.63.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/mailwright/mailwright/mime"
 	"github.com/mailwright/mailwright/smime"
 )
@@ -266,20 +268,35 @@ func anyNames(certs []*x509.Certificate, addr string) bool {
 var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
 
 // namesAddress reports whether c holds addr as an rfc822Name in its
-// subjectAltName or as an emailAddress in its subject, compared without
-// regard to case.
+// subjectAltName or as an emailAddress in its subject. Addresses are
+// compared without regard to case, with the domain in its IDNA A-label
+// form (certificates carry "xn--" names, RFC 8398 §3).
 func namesAddress(c *x509.Certificate, addr string) bool {
+	addr = normAddr(addr)
 	for _, e := range c.EmailAddresses {
-		if strings.EqualFold(e, addr) {
+		if normAddr(e) == addr {
 			return true
 		}
 	}
 	for _, n := range c.Subject.Names {
-		if v, ok := n.Value.(string); ok && n.Type.Equal(oidEmailAddress) && strings.EqualFold(v, addr) {
+		if v, ok := n.Value.(string); ok && n.Type.Equal(oidEmailAddress) && normAddr(v) == addr {
 			return true
 		}
 	}
 	return false
+}
+
+// normAddr lower-cases addr and turns its domain into A-labels.
+func normAddr(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return strings.ToLower(addr)
+	}
+	domain := addr[at+1:]
+	if a, err := idna.Lookup.ToASCII(domain); err == nil {
+		domain = a
+	}
+	return strings.ToLower(addr[:at+1] + domain)
 }
 
 // protection is what protects one message: the Protector and where it

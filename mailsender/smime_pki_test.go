@@ -42,6 +42,7 @@ type smimePKI struct {
 	expired    *x509.Certificate // alice, expired yesterday, alice's key
 	serverOnly *x509.Certificate // alice, extended key usage serverAuth only
 	noEmail    *x509.Certificate // alice's key, no address in the certificate
+	idn        *x509.Certificate // alice@xn--bcher-kva.example (bücher), alice's key
 }
 
 // pfxPassword opens alice.p12.
@@ -65,7 +66,7 @@ func getPKI(t testing.TB) *smimePKI {
 // path names a file of the PKI: root.pem, alice-chain.pem (alice then the
 // intermediate), alice.key, alice.p12, bob.pem, bob.key, carol.pem,
 // carol.key, bob-carol.pem (both), expired.pem, server-only.pem,
-// no-email.pem. The directory is also a MAILPEERS_DIR for the peers/
+// no-email.pem, idn.pem. The directory is also a MAILPEERS_DIR for the peers/
 // scripts: smime/ca.pem is the root.
 func (p *smimePKI) path(name string) string { return filepath.Join(p.dir, name) }
 
@@ -153,6 +154,7 @@ func newSMIMEPKI() (*smimePKI, error) {
 			notBefore: fixedNow.Add(-48 * time.Hour), notAfter: fixedNow.Add(-24 * time.Hour)}},
 		{&p.serverOnly, leafSpec{email: "alice@example.test", key: p.aliceKey, eku: x509.ExtKeyUsageServerAuth}},
 		{&p.noEmail, leafSpec{key: p.aliceKey, eku: mail}},
+		{&p.idn, leafSpec{email: "alice@xn--bcher-kva.example", key: p.aliceKey, eku: mail}},
 	} {
 		if *l.dst, err = leaf(l.spec); err != nil {
 			return nil, err
@@ -185,6 +187,7 @@ func (p *smimePKI) write() error {
 		"expired.pem":     certsPEM(p.expired, p.inter),
 		"server-only.pem": certsPEM(p.serverOnly, p.inter),
 		"no-email.pem":    certsPEM(p.noEmail, p.inter),
+		"idn.pem":         certsPEM(p.idn, p.inter),
 	}
 	if err := os.Mkdir(filepath.Join(dir, "smime"), 0o700); err != nil {
 		return err

@@ -292,6 +292,31 @@ func TestSMIMEAnyAddress(t *testing.T) {
 	}
 }
 
+// TestSMIMEAddressCase: the address checks ignore case and compare an
+// internationalized domain in its A-label form, which certificates carry
+// (RFC 8398 §3).
+func TestSMIMEAddressCase(t *testing.T) {
+	p := getPKI(t)
+	for _, tt := range []struct {
+		cert, from, to string
+	}{
+		{"idn.pem", "Alice <alice@bücher.example>", "bob@example.test"},
+		{"idn.pem", "ALICE@BÜCHER.example", "BOB@Example.TEST"},
+		{"alice-chain.pem", "Alice@EXAMPLE.test", "bob@example.test"},
+	} {
+		s := offlineSender()
+		s.SMIME = &mailsender.SMIME{CertFile: p.path(tt.cert), KeyFile: p.path("alice.key"),
+			RecipientFiles: []string{p.path("bob.pem")}}
+		// MessageID is set: the generated one takes the From domain as it
+		// is given, which mime refuses when it is not ASCII (reported).
+		m := &mailsender.Message{From: tt.from, To: []string{tt.to}, Subject: "s", Body: "b",
+			MessageID: "1@example.test"}
+		if err := s.Compose(io.Discard, m, nil); err != nil {
+			t.Errorf("From %q with %s, To %q: %v", tt.from, tt.cert, tt.to, err)
+		}
+	}
+}
+
 // TestEnqueueAppliesSMIME: Enqueue spools exactly what Compose writes
 // with the same S/MIME settings (an RSA signature is deterministic), and
 // an encrypted spooled message decrypts to the composed entity.
