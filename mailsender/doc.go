@@ -40,9 +40,9 @@
 // The message is therefore composed once into a spool, in memory up to
 // 256 KiB and in a temporary file (mode 0600, removed afterwards) beyond,
 // while the signer reads the same bytes; the signature and the spooled
-// message are then streamed to the server. No message is ever held in
-// memory as a whole, and nothing is composed twice, so attachments given
-// as readers work too.
+// message are then streamed to the server. Without S/MIME, no message is
+// ever held in memory as a whole, and nothing is composed twice, so
+// attachments given as readers work too.
 //
 // # S/MIME
 //
