@@ -12,19 +12,24 @@
 //
 //   - RFC 5321 SMTP, RFC 6409 message submission, RFC 8314 implicit TLS
 //     (SSL) and RFC 3207 STARTTLS (TLS), through smtpclient;
-//   - RFC 4954 SMTP AUTH with PLAIN, LOGIN and CRAM-MD5, negotiated in the
-//     classic order, and XOAUTH2 for a Password of the form "[oauth]TOKEN",
-//     through saslmech;
+//   - RFC 4954 SMTP AUTH with SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM,
+//     PLAIN and LOGIN, the strongest the server offers first (or the
+//     classic component's order with [ClassicAuthOrder]), and XOAUTH2 for a
+//     Password of the form "[oauth]TOKEN" or a TokenSource, through saslmech;
 //   - RFC 5322 messages with MIME (RFC 2045 to 2049) and RFC 2047 encoded
 //     headers, through mime;
 //   - RFC 6376 DKIM signatures, through dkim;
+//   - RFC 6749 OAuth 2.0 tokens that renew themselves, and sending through
+//     the Gmail API's users.messages.send or Microsoft Graph's sendMail,
+//     through oauthgmail;
 //   - RFC 8551 S/MIME signing and encryption and RFC 8550 certificate
 //     checks, through smime.
 //
 // It is not a mail server and not a queue: it hands each message to the
 // one server it is given (a submission server, typically), and retries
-// nothing; package mailsender/queue and module mailsender/jetstream add
-// durable queueing with retries. It does no MX lookup and reads no mail.
+// nothing but the API answers that ask for it (429, 5xx); package
+// mailsender/queue and module mailsender/jetstream add durable queueing
+// with retries. It does no MX lookup and reads no mail.
 //
 // # Sending
 //
@@ -33,6 +38,35 @@
 // field ([FieldError]) and nothing is sent. [Sender.SendCertified] adds a
 // DKIM signature. [Sender.Compose] writes the bytes Send would send,
 // without sending them.
+//
+// # OAuth 2.0 and the HTTPS send APIs
+//
+// An access token is given either as a Password of the form
+// "[oauth]TOKEN", which is used as it is, or as Sender.TokenSource, such
+// as an *oauthgmail.TokenSource over a token file made with "mailwright
+// token". SMTP then authenticates with XOAUTH2 (or OAUTHBEARER), Username
+// being the account address. A TokenSource renews the token shortly
+// before it expires; when the server still refuses it (535), it is
+// renewed once and the connection made again, never more.
+//
+// A Host of "Google API", as the classic component names it, sends
+// through the Gmail API instead of SMTP, and "Microsoft Graph" through
+// Graph's sendMail, for Microsoft 365 accounts whose SMTP AUTH is switched
+// off; [oauthgmail.APIHost] lists the names understood. The message is
+// composed, and signed by SendCertified, exactly as for SMTP, and a Bcc
+// field is added for the service, which takes the recipients from the
+// header and removes that field ([Sender.Compose] writes the message
+// without it). Gmail gets small messages as JSON and
+// larger ones streamed from the spool; Graph takes messages up to 3 MiB.
+// [Result] then carries the service's ids. A 401 answer renews the token
+// once and tries again; 429 and 5xx answers are retried, honouring
+// Retry-After; a 403 for a missing scope names the scope
+// ([oauthgmail.ErrInsufficientScope]). Sender.API changes the endpoint and
+// HTTP client. Port, TLS and the other SMTP settings do not apply, and
+// Message.EnvelopeFrom is refused, since the APIs take the sender from
+// From. An API host without a token is a [FieldError] before anything is
+// sent. [Sender.Enqueue] refuses API hosts ([ErrNotQueueable]): the
+// delivery agent speaks SMTP only.
 //
 // # Large messages and DKIM
 //
@@ -85,6 +119,8 @@
 // otherwise. Credentials never cross a connection without TLS, except to
 // a loopback address or under the explicit choice in Sender.Insecure.
 // The trace (Sender.Trace) and the log (Sender.Logger) never contain AUTH
-// payloads or the password. Each send uses its own connection, which is
-// closed afterwards; a connection that saw a 421 is never reused (CASE-16).
+// payloads, the password or an OAuth token; with an API host the trace
+// shows the HTTP requests with "Authorization: Bearer [redacted]". Each
+// send uses its own connection, which is closed afterwards; a connection
+// that saw a 421 is never reused (CASE-16).
 package mailsender

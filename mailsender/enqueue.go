@@ -39,6 +39,9 @@ func (s *Sender) Enqueue(ctx context.Context, q queue.Enqueuer, m *Message, o *E
 	if q == nil {
 		return "", fieldErr("Enqueue", "was given a nil queue")
 	}
+	if err := s.queueableOAuth(o.Credential); err != nil { // api.go, token.go: issue #9
+		return "", err
+	}
 	p, err := s.queueProfile(o.Credential)
 	if err != nil {
 		return "", err

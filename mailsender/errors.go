@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailwright/mailwright/oauthgmail"
 	"github.com/mailwright/mailwright/smtpclient"
 )
 
@@ -103,9 +104,24 @@ func (e *SendError) Unwrap() []error {
 }
 
 // Temporary reports whether trying again later may succeed: every reply
-// involved is a 4xx one.
+// involved is a 4xx one, or, from an HTTPS send API or a token endpoint,
+// an answer oauthgmail calls temporary (HTTP 408, 429, 5xx).
 func (e *SendError) Temporary() bool {
 	for _, err := range e.Unwrap() {
+		var ae *oauthgmail.APIError
+		var te *oauthgmail.TokenError
+		switch {
+		case errors.As(err, &ae):
+			if !ae.Temporary() {
+				return false
+			}
+			continue
+		case errors.As(err, &te):
+			if !te.Temporary() {
+				return false
+			}
+			continue
+		}
 		var se *smtpclient.Error
 		if !errors.As(err, &se) || se.Code/100 != 4 {
 			return false

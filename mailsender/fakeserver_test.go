@@ -27,8 +27,11 @@ type fakeServer struct {
 	ln  net.Listener
 	tls *tls.Config // STARTTLS offered when set
 
-	auth    string            // the AUTH line of EHLO after TLS, if any
-	replies map[string]string // verb (or "RCPT <addr>", "DATA-END") -> reply
+	auth string // the AUTH line of EHLO after TLS, if any
+	// authHook, when set (under mu), runs the AUTH exchange instead of
+	// accepting anything (token_test.go).
+	authHook func(mech, initial string, r *bufio.Reader, write func(string))
+	replies  map[string]string // verb (or "RCPT <addr>", "DATA-END") -> reply
 
 	mu       sync.Mutex
 	conns    int
@@ -171,6 +174,13 @@ func (f *fakeServer) session(c net.Conn) {
 // initial response.
 func (f *fakeServer) authenticate(r *bufio.Reader, write func(string), arg string) {
 	mech, ir, _ := strings.Cut(arg, " ")
+	f.mu.Lock()
+	hook := f.authHook
+	f.mu.Unlock()
+	if hook != nil {
+		hook(mech, ir, r, write)
+		return
+	}
 	rounds := map[string]int{"PLAIN": 1, "LOGIN": 2, "CRAM-MD5": 1, "XOAUTH2": 1}[strings.ToUpper(mech)]
 	if ir != "" {
 		rounds--

@@ -6,11 +6,13 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/mailwright/mailwright/dkim v0.0.0
 	github.com/mailwright/mailwright/mime v0.0.0
+	github.com/mailwright/mailwright/oauthgmail v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
 	github.com/mailwright/mailwright/smime v0.0.0
 	github.com/mailwright/mailwright/smtpclient v0.0.0
 	github.com/mailwright/mailwright/tlsprofile v0.0.0
 	golang.org/x/net v0.63.0
+	golang.org/x/oauth2 v0.38.0
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 

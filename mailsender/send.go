@@ -34,6 +34,19 @@ type Result struct {
 	MessageID string
 	// Accepted lists the recipients the server accepted.
 	Accepted []string
+
+	// Set when the message went through an HTTPS send API (api.go); then
+	// Code is 0, TLS is empty and Accepted lists every recipient, since
+	// the service takes them from the header.
+
+	// API is the service, "gmail" or "graph"; empty for SMTP.
+	API string
+	// APIMessageID and ThreadID are the Gmail API's ids of the sent
+	// message and its thread; Graph returns none.
+	APIMessageID string
+	ThreadID     string
+	// RequestID is Graph's request-id, for support requests.
+	RequestID string
 }
 
 // Send composes m and sends it. Nothing is written to the network before
@@ -75,7 +88,13 @@ func (s *Sender) Compose(w io.Writer, m *Message, d *DKIM) error {
 }
 
 func (s *Sender) send(ctx context.Context, m *Message, d *DKIM) (*Result, error) {
+	if service, ok := s.isAPI(); ok { // Gmail API or Microsoft Graph (api.go)
+		return s.sendAPI(ctx, m, d, service)
+	}
 	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if err := s.validateTokenSource(); err != nil {
 		return nil, err
 	}
 	if m == nil {
@@ -161,20 +180,11 @@ func (s *Sender) composed(m *Message, d *DKIM, sp *spool) (id string, r io.Reade
 // transact runs one SMTP session: connect, TLS, AUTH, the transaction and
 // QUIT.
 func (s *Sender) transact(ctx context.Context, from string, rcpt []string, body io.Reader) (*Result, error) {
-	c, err := s.dial(ctx)
+	c, err := s.connect(ctx) // dial and AUTH, renewing a refused token (token.go)
 	if err != nil {
 		return nil, &SendError{Err: err}
 	}
 	defer c.Close()
-	if s.Username != "" || s.Password != "" {
-		mech, err := s.mechanism(c)
-		if err != nil {
-			return nil, &SendError{Err: err}
-		}
-		if err := c.Auth(ctx, mech); err != nil {
-			return nil, &SendError{Err: err}
-		}
-	}
 	sr, err := c.SendMail(ctx, from, rcpt, body, nil)
 	res, err := s.result(c, sr, err)
 	c.Quit(ctx) // the message's fate is known; a failing QUIT changes nothing

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/mailwright/mailwright/saslmech"
 	"github.com/mailwright/mailwright/smtpclient"
 	"github.com/mailwright/mailwright/tlsprofile"
@@ -33,9 +35,15 @@ type Sender struct {
 	Username string
 	Password string
 	// AuthMechanism forces one SASL mechanism ("PLAIN", "LOGIN",
-	// "CRAM-MD5", ...). Empty means the classic order among what the
-	// server offers: CRAM-MD5, NTLM, LOGIN, then PLAIN.
+	// "CRAM-MD5", ...). Empty means the first mechanism of AuthPolicy
+	// that the server offers.
 	AuthMechanism string
+	// AuthPolicy orders the mechanisms tried when AuthMechanism is empty;
+	// only listed ones are used. Nil means [saslmech.DefaultOrder]:
+	// SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, then PLAIN and LOGIN.
+	// [ClassicAuthOrder] is the classic component's CRAM-MD5, NTLM, LOGIN.
+	// With an OAuth 2.0 token, XOAUTH2 then OAUTHBEARER are used instead.
+	AuthPolicy saslmech.Policy
 
 	// TLS starts TLS with STARTTLS after the greeting (RFC 3207), then
 	// sends EHLO again. It is required by default: see TLSPolicy.
@@ -91,6 +99,22 @@ type Sender struct {
 	// SpoolDir is where a message is spooled while it is signed and sent;
 	// empty means os.TempDir().
 	SpoolDir string
+
+	// OAuth 2.0 tokens and the HTTPS send APIs (issue #9, token.go and
+	// api.go).
+
+	// TokenSource, when set, gives the OAuth 2.0 access tokens for SMTP
+	// XOAUTH2 and for the HTTPS send APIs, instead of an "[oauth]TOKEN"
+	// Password, which must then be empty. An *oauthgmail.TokenSource
+	// renews its token before expiry and, when a server refuses it, once
+	// more before the send is tried again. Username is the account
+	// address sent with XOAUTH2. Nil means the Password is used.
+	TokenSource oauth2.TokenSource
+	// API tunes the HTTPS send API used when Host names one ("Google API"
+	// or "Microsoft Graph", see [oauthgmail.APIHost]): endpoint, HTTP
+	// client, user and retries. Nil means the service's public endpoint
+	// with http.DefaultClient. It is ignored for an SMTP Host.
+	API *APIOptions
 
 	// S/MIME (issue #7; the code is in smime.go).
 

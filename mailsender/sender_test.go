@@ -101,16 +101,42 @@ func TestSendSTARTTLSReportsTLSLine(t *testing.T) {
 	}
 }
 
-func TestSendClassicMechanismOrder(t *testing.T) {
-	f := newFakeServer(t, nil)
-	f.auth = "AUTH PLAIN LOGIN CRAM-MD5"
-	s := sender(f)
-	s.Username, s.Password = "alice", "s3cret"
-	if _, err := s.Send(context.Background(), message()); err != nil {
-		t.Fatalf("Send: %v", err)
+// TestSendMechanismOrder: without AuthMechanism the strongest mechanism
+// the server offers is chosen (saslmech.DefaultOrder, SCRAM first);
+// ClassicAuthOrder reproduces the classic component's CRAM-MD5, NTLM,
+// LOGIN, then PLAIN.
+func TestSendMechanismOrder(t *testing.T) {
+	tests := []struct {
+		offer  string
+		policy saslmech.Policy
+		want   string
+	}{
+		{"AUTH PLAIN LOGIN SCRAM-SHA-1 SCRAM-SHA-256 CRAM-MD5", nil, "AUTH SCRAM-SHA-256 "},
+		{"AUTH PLAIN LOGIN SCRAM-SHA-1 CRAM-MD5", nil, "AUTH SCRAM-SHA-1 "},
+		{"AUTH PLAIN LOGIN CRAM-MD5", nil, "AUTH CRAM-MD5"},
+		{"AUTH LOGIN PLAIN", nil, "AUTH PLAIN "},
+		{"AUTH PLAIN LOGIN SCRAM-SHA-256 CRAM-MD5", mailsender.ClassicAuthOrder, "AUTH CRAM-MD5"},
+		{"AUTH PLAIN LOGIN SCRAM-SHA-256", mailsender.ClassicAuthOrder, "AUTH LOGIN"},
+		{"AUTH PLAIN SCRAM-SHA-256", mailsender.ClassicAuthOrder, "AUTH PLAIN "},
 	}
-	if !containsPrefix(f.commands(), "AUTH CRAM-MD5") {
-		t.Errorf("commands %q: want AUTH CRAM-MD5, the classic first choice", f.commands())
+	for _, tc := range tests {
+		f := newFakeServer(t, nil)
+		f.auth = tc.offer
+		s := sender(f)
+		s.Username, s.Password, s.AuthPolicy = "alice", "s3cret", tc.policy
+		// The fake server is not a SCRAM server: the exchange may fail
+		// after the first AUTH line, which is what is checked.
+		s.Send(context.Background(), message())
+		var auth string
+		for _, c := range f.commands() {
+			if strings.HasPrefix(c, "AUTH") {
+				auth = c
+				break
+			}
+		}
+		if !strings.HasPrefix(auth, tc.want) {
+			t.Errorf("offer %q, policy %q: first AUTH line %q, want %q...", tc.offer, tc.policy, auth, tc.want)
+		}
 	}
 }
 

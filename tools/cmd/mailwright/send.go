@@ -44,13 +44,15 @@ type sendFlags struct {
 	dkimKey, dkimDomain, dkimSelector, dkimCa string
 	transcript                                string
 	queue, credential                         string
+	oauth                                     oauthFlags     // send_oauth.go
 	smime                                     smimeSendFlags // send_smime.go
 }
 
 func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mailwright send", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&f.host, "host", "", "SMTP server `host` (required)")
+	fs.StringVar(&f.host, "host", "", "SMTP server `host` (required), or \"Google API\" or "+
+		"\"Microsoft Graph\" to send over HTTPS with --token-store")
 	fs.IntVar(&f.port, "port", 0, "server `port` (default 25; 587 with --tls; 465 with --ssl)")
 	fs.BoolVar(&f.tls, "tls", false, "STARTTLS after the greeting, required")
 	fs.BoolVar(&f.ssl, "ssl", false, "implicit TLS from the first byte (port 465)")
@@ -84,6 +86,7 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.credential, "credential", "",
 		"with --queue, the `name` the agent resolves to the password: env:NAME or file:PATH"+
 			" (default env:MAILWRIGHT_PASSWORD when that is set)")
+	f.oauth.register(fs) // --token-store, --api-endpoint, --api-user (send_oauth.go)
 	f.smime.register(fs)
 	return fs
 }
@@ -113,6 +116,9 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 		return nil, err
 	}
 	s := f.sender(getenv)
+	if err := f.oauth.apply(&f, s); err != nil {
+		return nil, err
+	}
 	if err := f.smime.apply(s, getenv); err != nil {
 		return nil, err
 	}
@@ -134,7 +140,7 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 		}
 	}
 	return &sendJob{sender: s, msg: m, transcript: f.transcript,
-		queue: f.queue, credential: queueCredential(&f, getenv), getenv: getenv}, nil
+		queue: f.queue, credential: f.oauth.credential(&f, getenv), getenv: getenv}, nil
 }
 
 // check reports flags that are missing or do not go together.
