@@ -402,3 +402,34 @@ func TestSMIMEThenDKIMOrderSEC30(t *testing.T) {
 		t.Errorf("signed entity %q does not end with the CRLF body %q", content, crlf)
 	}
 }
+
+// TestSMIMEThroughGmailAPI: with Host "Google API" the message handed to
+// users.messages.send is the S/MIME one, exactly what Compose writes
+// (signed: RSA signatures are deterministic), and an encrypted one opens
+// as bob and verifies.
+func TestSMIMEThroughGmailAPI(t *testing.T) {
+	p := getPKI(t)
+	needOpenSSL(t)
+	api := newFakeAPI(t, gmailOK)
+	s := apiSender(api, "Google API", nil)
+	s.Password = "[oauth]tok"
+	s.SMIME = &mailsender.SMIME{CertFile: p.path("alice-chain.pem"), KeyFile: p.path("alice.key")}
+	want := composed(t, s, smimeMessage(), nil)
+	if _, err := s.Send(context.Background(), smimeMessage()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if got := rawOf(t, api.received()[0].Body); !bytes.Equal(got, want) {
+		t.Fatalf("Gmail received\n%q\nwant what Compose writes\n%q", clip(got), clip(want))
+	}
+
+	s.SMIME.RecipientFiles = []string{p.path("bob-carol.pem")}
+	s.Rand = seeded() // the same boundaries as plainEntity's
+	if _, err := s.Send(context.Background(), smimeMessage()); err != nil {
+		t.Fatalf("Send encrypted: %v", err)
+	}
+	got := rawOf(t, api.received()[1].Body)
+	signed := opensslDecrypt(t, p, got, "bob.pem", "bob.key")
+	if content := opensslVerify(t, p, signed); !bytes.Equal(content, plainEntity(t, smimeMessage)) {
+		t.Errorf("signed content\n%q\nwant the composed entity", content)
+	}
+}
