@@ -6,7 +6,7 @@ require (
 	github.com/mailwright/mailwright/dkim v0.0.0
 	github.com/mailwright/mailwright/mailsender v0.0.0
 	github.com/mailwright/mailwright/saslmech v0.0.0
-	github.com/mailwright/mailwright/smime v0.0.0-00010101000000-000000000000
+	github.com/mailwright/mailwright/smime v0.0.0
 	github.com/mailwright/mailwright/smtpclient v0.0.0
 	github.com/mailwright/mailwright/tlsprofile v0.0.0
 )

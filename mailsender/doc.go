@@ -21,7 +21,9 @@
 //   - RFC 6376 DKIM signatures, through dkim;
 //   - RFC 6749 OAuth 2.0 tokens that renew themselves, and sending through
 //     the Gmail API's users.messages.send or Microsoft Graph's sendMail,
-//     through oauthgmail.
+//     through oauthgmail;
+//   - RFC 8551 S/MIME signing and encryption and RFC 8550 certificate
+//     checks, through smime.
 //
 // It is not a mail server and not a queue: it hands each message to the
 // one server it is given (a submission server, typically), and retries
@@ -73,9 +75,32 @@
 // The message is therefore composed once into a spool, in memory up to
 // 256 KiB and in a temporary file (mode 0600, removed afterwards) beyond,
 // while the signer reads the same bytes; the signature and the spooled
-// message are then streamed to the server. No message is ever held in
-// memory as a whole, and nothing is composed twice, so attachments given
-// as readers work too.
+// message are then streamed to the server. Without S/MIME, no message is
+// ever held in memory as a whole, and nothing is composed twice, so
+// attachments given as readers work too.
+//
+// # S/MIME
+//
+// With Sender.SMIME set, every message Send, SendCertified, Compose and
+// Enqueue make is signed (a certificate and key from PEM files, a .pfx
+// file with its password, or an [smime.Signer]; the chain is sent along),
+// encrypted for one or more recipient certificates, or signed and then
+// encrypted (RFC 8551 §3.6). This happens after composing and before DKIM
+// signing, so DKIM signs the final message, and the queue stores it. Only
+// the MIME entity is protected: From, To, Cc, Subject, Date and
+// Message-ID stay in the clear above it, as RFC 8551 messages have them.
+//
+// Every certificate is checked before the message is composed: an
+// expired one, one without the emailProtection usage, a key that does not
+// belong to its certificate, a signing certificate that does not name the
+// From address, or a recipient (To, Cc or Bcc) that no recipient
+// certificate names gives a [FieldError] naming the setting, with the
+// *smime.CertificateError or [ErrNoRecipientCertificate] inside, and
+// nothing is sent or queued. Encrypting for a Bcc recipient puts a
+// reference to their certificate into the message every recipient gets;
+// send Bcc recipients a separate message to keep them hidden. Unlike the
+// rest of the pipeline, S/MIME holds the message in memory once while it
+// protects it (see the BUG note).
 //
 // # Errors
 //

@@ -138,9 +138,12 @@ func (s *Sender) build(m *Message, d *DKIM, sp *spool) (id, sig string, err erro
 	if err != nil {
 		return "", "", err
 	}
+	prot, err := s.protector(mm) // S/MIME, nil without Sender.SMIME (smime.go)
+	if err != nil {
+		return "", "", err
+	}
 	if d == nil {
-		_, err = mm.WriteTo(sp)
-		return mm.MessageID, "", err
+		return mm.MessageID, "", writeMessage(sp, mm, prot)
 	}
 	opts, err := d.options(mm.From.Addr)
 	if err != nil {
@@ -152,7 +155,7 @@ func (s *Sender) build(m *Message, d *DKIM, sp *spool) (id, sig string, err erro
 	if err != nil {
 		return "", "", fmt.Errorf("mailsender: DKIM: %w", err)
 	}
-	if _, err := mm.WriteTo(io.MultiWriter(sp, signer)); err != nil {
+	if err := writeMessage(io.MultiWriter(sp, signer), mm, prot); err != nil {
 		return "", "", err
 	}
 	if err := signer.Close(); err != nil {

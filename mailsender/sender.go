@@ -115,6 +115,14 @@ type Sender struct {
 	// client, user and retries. Nil means the service's public endpoint
 	// with http.DefaultClient. It is ignored for an SMTP Host.
 	API *APIOptions
+
+	// S/MIME (issue #7; the code is in smime.go).
+
+	// SMIME, when set, signs and/or encrypts every message Send,
+	// SendCertified, Compose and Enqueue make (RFC 8551), after composing
+	// and before DKIM signing, so that DKIM signs the final message. Nil
+	// means no S/MIME.
+	SMIME *SMIME
 }
 
 // port returns the port to use.

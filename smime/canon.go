@@ -70,8 +70,9 @@ func prepare(b []byte, depth int) ([]byte, error) {
 		return nil, err
 	}
 	head := header(fields, newCTE)
-	if len(head)+len(body) == len(b) && bytes.HasPrefix(b, head) && bytes.Equal(b[len(head):], body) {
-		return b, nil // already canonical: no copy
+	if n := len(head) + len(body); n <= len(b) && bytes.HasPrefix(b, head) &&
+		bytes.Equal(b[len(head):n], body) {
+		return b[:n:n], nil // already canonical (up to a dropped epilogue): no copy
 	}
 	return append(head, body...), nil
 }
@@ -102,7 +103,7 @@ func prepareMultipart(body []byte, boundary string, depth int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
+	out := reuseWriter{orig: body} // no copy while body is canonical
 	if pre := toCRLF(m.preamble); len(pre) > 0 && safe7bit(pre) {
 		out.Write(pre)
 		out.WriteString("\r\n")
@@ -153,6 +154,9 @@ func prepareLeaf(mediatype, cte string, body []byte) ([]byte, string, error) {
 	text := strings.HasPrefix(mediatype, "text/")
 	switch cte {
 	case "base64":
+		if canonicalBase64(body) {
+			return body, "", nil
+		}
 		raw, err := decodeBase64(body)
 		if err != nil {
 			return nil, "", formatErrorf("base64 body of %s: %v", mediatype, err)

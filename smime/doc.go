@@ -58,10 +58,9 @@ package smime
 
 // BUG(mailwright): The message or entity is read into memory, because
 // canonicalization needs its complete MIME structure. [Protector.Protect]
-// then holds about one copy of it (it signs and AES-CBC-encrypts while
-// writing); [Sign], [Encrypt] and [SignAndEncrypt], which return the body,
-// hold about two; AES-GCM one more. TODO(#7): canonicalize base64 leaves
-// as they stream, so that a large attachment is never held whole.
-
-// BUG(mailwright): Verify reports the first signer of a message with
-// several SignerInfos (all of them must verify).
+// then holds one copy of it (parts already in canonical form, as
+// mailwright's mime package writes them, are not copied again, and it
+// signs and AES-CBC-encrypts while writing); [Sign], [Encrypt] and
+// [SignAndEncrypt], which return the body, hold about two; AES-GCM one
+// more. TODO(#7): canonicalize base64 leaves as they stream, so that a
+// large attachment is never held whole.

@@ -26,23 +26,41 @@ type Verified struct {
 	// Content is the signed MIME entity, exactly the bytes that were
 	// signed (CRLF line ends).
 	Content []byte
-	// Signer is the signer's certificate.
+	// Signer is the signer's certificate (the first signer's, when the
+	// message has several; see Signers).
 	Signer *x509.Certificate
 	// Chain is the path from Signer to a root, Signer first.
 	Chain []*x509.Certificate
-	// SigningTime is the signing-time attribute, or the zero time.
+	// SigningTime is Signer's signing-time attribute, or the zero time.
 	SigningTime time.Time
 	// Opaque is true for application/pkcs7-mime signed-data, false for
 	// multipart/signed.
 	Opaque bool
+	// Signers lists every signer of the message, in the order of its
+	// SignerInfos (RFC 5652 §5.3), each verified; Signers[0] holds the
+	// same values as Signer, Chain and SigningTime.
+	Signers []VerifiedSigner
+}
+
+// VerifiedSigner is one signer of a message that [Verify] accepted.
+type VerifiedSigner struct {
+	// Certificate is the signer's certificate.
+	Certificate *x509.Certificate
+	// Chain is the path from Certificate to a root, Certificate first.
+	Chain []*x509.Certificate
+	// SigningTime is the signer's signing-time attribute, or the zero
+	// time.
+	SigningTime time.Time
 }
 
 // Verify checks an S/MIME signed message or entity: multipart/signed
 // (detached) or application/pkcs7-mime signed-data (opaque). msg may be a
 // whole message; only its Content-* fields are read, and LF line ends
-// are taken as CRLF. The signature must verify over the content, and the
-// signer's certificate must chain to roots (nil: the system roots), be
-// valid at o.Now and be allowed for email protection.
+// are taken as CRLF. Every signature must verify over the content, and
+// every signer's certificate must chain to roots (nil: the system roots),
+// be valid at o.Now and be allowed for email protection; each signer is
+// reported in [Verified.Signers]. With several signers, an error says
+// which one failed, as in "... (signer 2 of 2)".
 //
 // Errors: [ErrDigestMismatch] when the content was changed,
 // [ErrBadSignature] for a signature that does not verify,
@@ -72,31 +90,57 @@ func Verify(msg io.Reader, roots *x509.CertPool, o *VerifyOptions) (*Verified, e
 	return v, v.check(p7, roots, o)
 }
 
+// check verifies every signer of p7, one at a time, so that an error
+// names the signer it concerns.
 func (v *Verified) check(p7 *pkcs7.PKCS7, roots *x509.CertPool, o *VerifyOptions) error {
-	v.Signer = signerCert(p7)
-	if v.Signer == nil {
-		return fmt.Errorf("%w: the signer's certificate is not in the message", ErrBadSignature)
-	}
-	var ct asn1.ObjectIdentifier
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeContentType, &ct); err == nil &&
-		!ct.Equal(pkcs7.OIDData) {
-		return fmt.Errorf("%w: signed content type %v is not id-data", ErrBadSignature, ct)
-	}
-	if err := p7.Verify(); err != nil {
-		return signatureError(v.Signer, err)
-	}
-	p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &v.SigningTime)
 	now := time.Now()
 	if o != nil && o.Now != nil {
 		now = o.Now()
 	}
-	chain, err := verifyChain(v.Signer, p7.Certificates, roots, now)
-	v.Chain = chain
-	return err
+	n := len(p7.Signers)
+	for i := range p7.Signers {
+		one := *p7
+		one.Signers = p7.Signers[i : i+1]
+		s, err := checkSigner(&one, roots, now)
+		if i == 0 {
+			v.Signer, v.Chain, v.SigningTime = s.Certificate, s.Chain, s.SigningTime
+		}
+		if err != nil {
+			if n > 1 {
+				err = fmt.Errorf("%w (signer %d of %d)", err, i+1, n)
+			}
+			return err
+		}
+		v.Signers = append(v.Signers, s)
+	}
+	return nil
 }
 
-// signerCert finds the first signer's certificate by issuer and serial
-// number.
+// checkSigner verifies the one signer of p7: its signature over the
+// content, the content-type attribute, and its certificate's chain and
+// usage at time now.
+func checkSigner(p7 *pkcs7.PKCS7, roots *x509.CertPool, now time.Time) (VerifiedSigner, error) {
+	var s VerifiedSigner
+	s.Certificate = signerCert(p7)
+	if s.Certificate == nil {
+		return s, fmt.Errorf("%w: the signer's certificate is not in the message", ErrBadSignature)
+	}
+	var ct asn1.ObjectIdentifier
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeContentType, &ct); err == nil &&
+		!ct.Equal(pkcs7.OIDData) {
+		return s, fmt.Errorf("%w: signed content type %v is not id-data", ErrBadSignature, ct)
+	}
+	if err := p7.Verify(); err != nil {
+		return s, signatureError(s.Certificate, err)
+	}
+	p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &s.SigningTime)
+	chain, err := verifyChain(s.Certificate, p7.Certificates, roots, now)
+	s.Chain = chain
+	return s, err
+}
+
+// signerCert finds the certificate of p7's first signer by issuer and
+// serial number.
 func signerCert(p7 *pkcs7.PKCS7) *x509.Certificate {
 	ias := p7.Signers[0].IssuerAndSerialNumber
 	for _, c := range p7.Certificates {

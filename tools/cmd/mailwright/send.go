@@ -44,6 +44,7 @@ type sendFlags struct {
 	queue, credential                         string
 	oauth                                     oauthFlags     // send_oauth.go
 	transport                                 transportFlags // send_transport.go
+	smime                                     smimeSendFlags // send_smime.go
 }
 
 func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
@@ -87,6 +88,7 @@ func newSendFlagSet(f *sendFlags, out io.Writer) *flag.FlagSet {
 			" (default env:MAILWRIGHT_PASSWORD when that is set)")
 	f.oauth.register(fs)     // --token-store, --api-endpoint, --api-user (send_oauth.go)
 	f.transport.register(fs) // --plain, --allow-plain-auth, --timeout, ... (send_transport.go)
+	f.smime.register(fs)     // --smime-sign-cert, --smime-pfx, --smime-encrypt-cert (send_smime.go)
 	return fs
 }
 
@@ -120,6 +122,9 @@ func parseSend(args []string, getenv func(string) string, out io.Writer) (*sendJ
 		return nil, err
 	}
 	if err := f.transport.finish(&f, s); err != nil {
+		return nil, err
+	}
+	if err := f.smime.apply(s, getenv); err != nil {
 		return nil, err
 	}
 	m, err := f.message()

@@ -251,11 +251,13 @@ func smimeVerify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "smime: good signature from %s", signerName(v.Signer))
-	if !v.SigningTime.IsZero() {
-		fmt.Fprintf(e.stderr, ", signed %s", v.SigningTime.UTC().Format(time.RFC3339))
+	for _, s := range v.Signers {
+		fmt.Fprintf(e.stderr, "smime: good signature from %s", signerName(s.Certificate))
+		if !s.SigningTime.IsZero() {
+			fmt.Fprintf(e.stderr, ", signed %s", s.SigningTime.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintln(e.stderr)
 	}
-	fmt.Fprintln(e.stderr)
 	_, err = e.stdout.Write(v.Content)
 	return err
 }
