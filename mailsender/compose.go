@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/mailwright/mailwright/mime"
 )
 
@@ -97,6 +99,11 @@ func newMessageID(r io.Reader, addr string) (string, error) {
 		return "", fmt.Errorf("mailsender: Message-ID: %w", err)
 	}
 	domain := addr[strings.LastIndexByte(addr, '@')+1:]
+	// A Message-ID is ASCII (RFC 5322 msg-id): an internationalised
+	// domain goes in its A-label form.
+	if a, err := idna.Lookup.ToASCII(domain); err == nil {
+		domain = a
+	}
 	return hex.EncodeToString(b[:]) + "@" + domain, nil
 }
 

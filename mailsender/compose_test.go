@@ -87,3 +87,20 @@ func TestComposeGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestMessageIDInternationalDomain: the generated Message-ID of a message
+// from an internationalised domain uses the domain's A-label form, since a
+// msg-id is ASCII (RFC 5322 §3.6.4).
+func TestMessageIDInternationalDomain(t *testing.T) {
+	s := &mailsender.Sender{Host: "h.test", Rand: bytes.NewReader(make([]byte, 64))}
+	var out bytes.Buffer
+	m := &mailsender.Message{From: "Alice <alice@bücher.example>", To: []string{"bob@example.test"},
+		Subject: "s", Body: "b"}
+	if err := s.Compose(&out, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "Message-ID: <00000000000000000000000000000000@xn--bcher-kva.example>\r\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("composed message lacks %q:\n%s", want, out.String())
+	}
+}
