@@ -5,15 +5,12 @@ package mailsender
 import (
 	"crypto"
 	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
-	"golang.org/x/net/idna"
 
 	"github.com/mailwright/mailwright/mime"
 	"github.com/mailwright/mailwright/smime"
@@ -158,7 +155,7 @@ func (c *SMIME) signer(fromAddr string, now time.Time) (*smime.Signer, error) {
 		}
 		return nil, &FieldError{Field: field, Err: err}
 	}
-	if !c.AnyAddress && !namesAddress(sg.Certificate, fromAddr) {
+	if !c.AnyAddress && !smime.NamesAddress(sg.Certificate, fromAddr) {
 		return nil, fieldErr(field, "signing certificate does not name the From address "+
 			"(receivers compare them, RFC 8550 §3; set SMIME.AnyAddress to sign anyway)")
 	}
@@ -256,7 +253,7 @@ func covered(mm *mime.Message, certs []*x509.Certificate) error {
 
 func anyNames(certs []*x509.Certificate, addr string) bool {
 	for _, c := range certs {
-		if namesAddress(c, addr) {
+		if smime.NamesAddress(c, addr) {
 			return true
 		}
 	}
@@ -265,39 +262,6 @@ func anyNames(certs []*x509.Certificate, addr string) bool {
 
 // oidEmailAddress is the PKCS #9 emailAddress attribute that older
 // certificates carry in their subject (RFC 8550 §3).
-var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
-
-// namesAddress reports whether c holds addr as an rfc822Name in its
-// subjectAltName or as an emailAddress in its subject. Addresses are
-// compared without regard to case, with the domain in its IDNA A-label
-// form (certificates carry "xn--" names, RFC 8398 §3).
-func namesAddress(c *x509.Certificate, addr string) bool {
-	addr = normAddr(addr)
-	for _, e := range c.EmailAddresses {
-		if normAddr(e) == addr {
-			return true
-		}
-	}
-	for _, n := range c.Subject.Names {
-		if v, ok := n.Value.(string); ok && n.Type.Equal(oidEmailAddress) && normAddr(v) == addr {
-			return true
-		}
-	}
-	return false
-}
-
-// normAddr lower-cases addr and turns its domain into A-labels.
-func normAddr(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return strings.ToLower(addr)
-	}
-	domain := addr[at+1:]
-	if a, err := idna.Lookup.ToASCII(domain); err == nil {
-		domain = a
-	}
-	return strings.ToLower(addr[:at+1] + domain)
-}
 
 // protection is what protects one message: the Protector and where it
 // spools the composed message first.

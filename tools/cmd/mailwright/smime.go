@@ -223,8 +223,11 @@ func loadCerts(files []string) ([]*x509.Certificate, error) {
 
 func smimeVerify(e *env, args []string) error {
 	var ca string
+	var anySigner bool
 	fs := newFlagSet(e, "verify")
 	fs.StringVar(&ca, "ca", "", "PEM file of trusted roots (default: the system's)")
+	fs.BoolVar(&anySigner, "any-signer", false, "accept a signer whose certificate does not "+
+		"name the From or Sender address (a warning is printed instead)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -243,12 +246,15 @@ func smimeVerify(e *env, args []string) error {
 			roots.AddCert(c)
 		}
 	}
-	in, err := checkSigned(e.stdin) // smime_notsigned.go
+	in, senders, err := checkSigned(e.stdin) // smime_notsigned.go
 	if err != nil {
 		return err
 	}
 	v, err := smime.Verify(in, roots, nil)
 	if err != nil {
+		return err
+	}
+	if err := checkSigner(e, v, senders, anySigner); err != nil {
 		return err
 	}
 	for _, s := range v.Signers {
@@ -260,6 +266,27 @@ func smimeVerify(e *env, args []string) error {
 	}
 	_, err = e.stdout.Write(v.Content)
 	return err
+}
+
+// checkSigner applies RFC 8550 §3: a receiving agent checks that the
+// From (or Sender) address is named in a signer's certificate, since a
+// good signature by someone else says nothing about the sender.
+func checkSigner(e *env, v *smime.Verified, senders []string, anySigner bool) error {
+	if len(senders) == 0 {
+		return nil // a bare entity has no From to compare
+	}
+	for _, a := range senders {
+		if v.SignedBy(a) {
+			return nil
+		}
+	}
+	msg := fmt.Sprintf("the signature is good, but no signer's certificate names the From "+
+		"or Sender address %s (RFC 8550 §3)", strings.Join(senders, ", "))
+	if anySigner {
+		fmt.Fprintln(e.stderr, "smime: warning: "+msg)
+		return nil
+	}
+	return errors.New(msg + "; --any-signer accepts it")
 }
 
 func signerName(c *x509.Certificate) string {

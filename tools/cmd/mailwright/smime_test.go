@@ -256,3 +256,33 @@ func TestSMIMEEncryptionCert(t *testing.T) {
 		t.Errorf("missing --encryption-cert: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestSMIMEVerifyChecksFrom: RFC 8550 §3. A message alice signed but
+// whose From (and Sender) is someone else is refused, even though the
+// signature itself is good; --any-signer accepts it with a warning; a
+// matching Sender, or a From in another case, is accepted.
+func TestSMIMEVerifyChecksFrom(t *testing.T) {
+	p := cliPKI(t)
+	sign := func(from string) []byte {
+		msg := strings.Replace(cliMessage, "From: alice@example.test", from, 1)
+		return cliOK(t, []byte(msg), "smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"])
+	}
+	tests := []struct {
+		name, from string
+		flags      []string
+		code       int
+		stderr     string
+	}{
+		{"other From", "From: Mallory <mallory@example.test>", nil, 1, "no signer's certificate names the From"},
+		{"other From, --any-signer", "From: mallory@example.test", []string{"--any-signer"}, 0, "smime: warning: the signature is good, but"},
+		{"Sender matches", "From: list@example.test\r\nSender: alice@example.test", nil, 0, "good signature from alice@example.test"},
+		{"case differs", "From: Alice <ALICE@Example.Test>", nil, 0, "good signature from alice@example.test"},
+	}
+	for _, tc := range tests {
+		signed := sign(tc.from)
+		out, stderr, code := cli(t, signed, append([]string{"smime", "verify", "--ca", p["ca.pem"]}, tc.flags...)...)
+		if code != tc.code || !strings.Contains(stderr, tc.stderr) || (code == 0) != (string(out) == cliEntity) {
+			t.Errorf("%s: exit %d, out %q, stderr %q; want exit %d and %q", tc.name, code, out, stderr, tc.code, tc.stderr)
+		}
+	}
+}
