@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-
 	"github.com/mailwright/mailwright/mime"
 	"github.com/mailwright/mailwright/smime"
 )
