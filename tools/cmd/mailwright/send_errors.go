@@ -28,6 +28,11 @@ var libAdvice = []struct{ lib, cli string }{
 	{"use DialTLS", "use --ssl"},
 	{"names no token endpoint; set TokenSource.Client", "names no token endpoint; " +
 		tokenEndpointFix},
+	// The S/MIME settings the --smime-* flags fill (send_smime.go).
+	{"mailsender: SMIME.CertFile:", "--smime-sign-cert:"},
+	{"mailsender: SMIME.KeyFile:", "--smime-sign-key:"},
+	{"mailsender: SMIME.PFXFile:", "--smime-pfx:"},
+	{"mailsender: SMIME.RecipientFiles", "--smime-encrypt-cert"},
 }
 
 // tokenEndpointFix is how a store imported without --provider gets the

@@ -205,9 +205,9 @@ func TestSendSMIMERefused(t *testing.T) {
 		{[]string{"--smime-encrypt-cert", p["alice.pem"]},
 			"mailwright send: mailsender: Message.To[0]: no S/MIME recipient certificate names this address"},
 		{[]string{"--smime-sign-cert", p["alice.pem"], "--smime-sign-key", p["bob.key"]},
-			"mailwright send: mailsender: SMIME.KeyFile: smime: signer certificate"},
+			"mailwright send: --smime-sign-key: smime: signer certificate"},
 		{[]string{"--smime-pfx", pfx, "--smime-pfx-password", "wrong"},
-			"mailwright send: mailsender: SMIME.PFXFile: smime: PKCS#12: wrong password"},
+			"mailwright send: --smime-pfx: smime: PKCS#12: wrong password"},
 	} {
 		srv, ca := startTestServer(t)
 		code, _, stderr := run(t, map[string]string{"MAILWRIGHT_PASSWORD": "pw-for-tests"},
