@@ -245,7 +245,7 @@ func render(tests []*test, ran bool) ([]byte, bool) {
 	b.WriteString("Each row of the checklist (SEC-01 to SEC-48) lists the tests that carry\n")
 	b.WriteString("its ID and their result in this run. A row passes when it has at least\n")
 	b.WriteString("one test and all of its tests pass.\n\n")
-	b.WriteString("| Row | Tests | Result |\n|---|---|---|\n")
+	b.WriteString("| Row | What | Tests | Result |\n|---|---|---|---|\n")
 	ok := true
 	for id := 1; id <= rows; id++ {
 		var cells []string
@@ -274,7 +274,7 @@ func render(tests []*test, ran bool) ([]byte, bool) {
 		if len(cells) == 0 {
 			cells = []string{"-"}
 		}
-		fmt.Fprintf(&b, "| SEC-%02d | %s | %s |\n", id, strings.Join(cells, "<br>"), result)
+		fmt.Fprintf(&b, "| SEC-%02d | %s | %s | %s |\n", id, titles[id], strings.Join(cells, "<br>"), result)
 	}
 	return b.Bytes(), ok
 }
