@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailwright/mailwright/mailsender/queue"
@@ -86,8 +87,25 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	defer closeTrace()
 	defer d.Close(context.WithoutCancel(ctx))
 	if f.once {
+		// Count how the attempts ended, for the summary and the exit
+		// status: entries left queued for a retry are normal, entries
+		// that failed (a recipient refused for good, or expired) are not.
+		var delivered, failed atomic.Int64
+		a.Finished = func(en *queue.Entry) {
+			if en.Failures() {
+				failed.Add(1)
+			} else {
+				delivered.Add(1)
+			}
+		}
 		n, err := a.Drain(ctx)
-		fmt.Fprintf(e.stdout, "attempted %d entries\n", n)
+		d, fl := delivered.Load(), failed.Load()
+		fmt.Fprintf(e.stdout, "attempted %d entries: %d delivered, %d failed, %d still queued\n",
+			n, d, fl, int64(n)-d-fl)
+		if err == nil && fl > 0 {
+			err = fmt.Errorf("%d entries failed; \"mailwright queue list --queue %s\" shows the "+
+				"failed folder's replies", fl, f.dir)
+		}
 		return err
 	}
 	return a.Run(ctx)

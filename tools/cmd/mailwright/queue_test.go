@@ -3,6 +3,9 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,7 +53,7 @@ func TestSendQueueAgentEndToEnd(t *testing.T) {
 	}
 
 	code, out, errOut = run(t, vars, "agent", "--queue", q, "--once")
-	if code != 0 || out != "attempted 1 entries\n" {
+	if code != 0 || out != "attempted 1 entries: 1 delivered, 0 failed, 0 still queued\n" {
 		t.Fatalf("agent --once: exit %d, %q, %s", code, out, errOut)
 	}
 	msgs := srv.messages()
@@ -147,5 +150,59 @@ func TestQueueRefusesWhatTheAgentCannotUse(t *testing.T) {
 	}
 	if _, err := os.Stat(q); !os.IsNotExist(err) {
 		t.Errorf("agent created the missing queue directory: %v", err)
+	}
+}
+
+// TestAgentOnceReportsFailures: "agent --once" says how its attempts
+// ended and exits 1 when an entry failed for good (here the server
+// refuses the only recipient with 550), 0 when entries only wait for a
+// retry.
+func TestAgentOnceReportsFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				fmt.Fprint(c, "220 refuser ESMTP\r\n")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch verb := strings.ToUpper(strings.Fields(line + " x")[0]); verb {
+					case "EHLO":
+						fmt.Fprint(c, "250 refuser\r\n")
+					case "RCPT":
+						fmt.Fprint(c, "550 5.1.1 no such user\r\n")
+					case "QUIT":
+						fmt.Fprint(c, "221 bye\r\n")
+						return
+					default:
+						fmt.Fprint(c, "250 ok\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	q := filepath.Join(t.TempDir(), "queue")
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	if code, _, errOut := run(t, nil, "send", "--queue", q, "--host", "127.0.0.1", "--port", port,
+		"--plain", "--from", "a@example.test", "--to", "nobody@example.test", "--subject", "s",
+		"--body", "b"); code != 0 {
+		t.Fatalf("send --queue: exit %d, %s", code, errOut)
+	}
+	code, out, errOut := run(t, nil, "agent", "--queue", q, "--once")
+	if code != 1 || out != "attempted 1 entries: 0 delivered, 1 failed, 0 still queued\n" ||
+		!strings.Contains(errOut, "1 entries failed") {
+		t.Errorf("agent --once: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -92,7 +92,7 @@ func TestQueueGmailAPIEndToEnd(t *testing.T) {
 
 	transcript := filepath.Join(t.TempDir(), "t.txt")
 	code, stdout, stderr = run(t, nil, "agent", "--queue", dir, "--once", "--transcript", transcript)
-	if code != 0 || stdout != "attempted 1 entries\n" {
+	if code != 0 || stdout != "attempted 1 entries: 1 delivered, 0 failed, 0 still queued\n" {
 		t.Fatalf("agent --once: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	// SEC-35: the API's Authorization header is redacted in the transcript.
@@ -167,7 +167,7 @@ func TestQueueSMTPTokenRenewedByAgent(t *testing.T) {
 	}
 	queuedID(t, stdout)
 	code, stdout, stderr = run(t, nil, "agent", "--queue", dir, "--once")
-	if code != 0 || stdout != "attempted 1 entries\n" {
+	if code != 0 || stdout != "attempted 1 entries: 1 delivered, 0 failed, 0 still queued\n" {
 		t.Fatalf("agent --once: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	srv.mu.Lock()
