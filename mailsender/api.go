@@ -5,10 +5,7 @@ package mailsender
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"golang.org/x/oauth2"
 
@@ -95,7 +92,7 @@ func (s *Sender) validateAPI(service string) (oauth2.TokenSource, error) {
 		return nil, fieldErr("Sender.Password", "contains a control character")
 	case s.Timeout < 0:
 		return nil, fieldErr("Sender.Timeout", "is negative")
-	case s.API != nil && s.API.Endpoint != "" && !validEndpoint(s.API.Endpoint):
+	case s.API != nil && s.API.Endpoint != "" && !oauthgmail.SecureEndpoint(s.API.Endpoint):
 		return nil, fieldErr("Sender.API.Endpoint", "is not an https URL, nor an http URL "+
 			"of a loopback address: the bearer token needs TLS (RFC 6750 §5.3)")
 	case s.API != nil && hasCtl(s.API.User):
@@ -110,27 +107,6 @@ func (s *Sender) validateAPI(service string) (oauth2.TokenSource, error) {
 			"token: %s needs an OAuth 2.0 access token", apiName(service))
 	}
 	return ts, nil
-}
-
-// validEndpoint accepts https URLs, and http URLs of a loopback address
-// (a local test server or proxy), so that a token never crosses the
-// network in clear.
-func validEndpoint(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		if u.Hostname() == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(u.Hostname())
-		return ip != nil && ip.IsLoopback()
-	}
-	return false
 }
 
 // apiSender returns oauthgmail's sender for service.

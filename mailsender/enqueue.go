@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailwright/mailwright/mailsender/queue"
+	"github.com/mailwright/mailwright/oauthgmail"
 )
 
 // EnqueueOptions are the choices for one Enqueue call. A nil
@@ -157,7 +158,7 @@ func (s *Sender) apiQueueProfile(credential, service string) (queue.Profile, err
 		return queue.Profile{}, fieldErr("EnqueueOptions.Credential", "contains a control character")
 	case s.Password != "" && !isOAuth(s.Password):
 		return queue.Profile{}, fieldErr("Sender.Password", "is not an OAuth 2.0 token (\"[oauth]TOKEN\")")
-	case a.Endpoint != "" && !validEndpoint(a.Endpoint):
+	case a.Endpoint != "" && !oauthgmail.SecureEndpoint(a.Endpoint):
 		return queue.Profile{}, fieldErr("Sender.API.Endpoint", "is not an https URL, nor an http "+
 			"URL of a loopback address: the bearer token needs TLS (RFC 6750 §5.3)")
 	case hasCtl(a.User):

@@ -5,6 +5,8 @@ package oauthgmail
 import (
 	"context"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 )
 
@@ -39,4 +41,22 @@ func APIHost(host string) (service string, ok bool) {
 		return ServiceGraph, true
 	}
 	return "", false
+}
+
+// SecureEndpoint reports whether an API endpoint may receive a bearer
+// token: an https URL, or an http URL of a loopback address (a local test
+// server or proxy), so that a token never crosses the network in clear.
+func SecureEndpoint(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		ip := net.ParseIP(u.Hostname())
+		return u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()
+	}
+	return false
 }

@@ -31,3 +31,25 @@ func TestAPIHost(t *testing.T) {
 		}
 	}
 }
+
+// TestSecureEndpoint: a bearer token goes only to https, or to http on a
+// loopback address.
+func TestSecureEndpoint(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://gmail.googleapis.com":   true,
+		"https://graph.microsoft.com/v1": true,
+		"http://127.0.0.1:8080":          true,
+		"http://[::1]:8080/x":            true,
+		"http://localhost:9":             true,
+		"http://gmail.googleapis.com":    false,
+		"http://10.0.0.1":                false,
+		"ftp://127.0.0.1":                false,
+		"https://":                       false,
+		"https://a.test/\r\nX: y":        false,
+		"":                               false,
+	} {
+		if got := SecureEndpoint(raw); got != want {
+			t.Errorf("SecureEndpoint(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

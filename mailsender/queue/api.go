@@ -7,10 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -129,7 +126,7 @@ func (d *API) tokens(ctx context.Context, p *Profile) (oauth2.TokenSource, error
 // whether a request went out unanswered. It sends once: the agent's
 // backoff, not the sender, spaces the retries.
 func (d *API) sender(p *Profile, ts oauth2.TokenSource, w *watch) (oauthgmail.APISender, error) {
-	if p.Endpoint != "" && !secureEndpoint(p.Endpoint) {
+	if p.Endpoint != "" && !oauthgmail.SecureEndpoint(p.Endpoint) {
 		return nil, fmt.Errorf("queue: profile endpoint %q is not https, nor http to a loopback "+
 			"address: the bearer token needs TLS (RFC 6750 section 5.3)", p.Endpoint)
 	}
@@ -220,21 +217,4 @@ func (b *eofBody) Read(p []byte) (int, error) {
 		b.eof.Store(true)
 	}
 	return n, err
-}
-
-// secureEndpoint accepts https URLs, and http URLs of a loopback address,
-// so that a bearer token never crosses the network in clear.
-func secureEndpoint(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		ip := net.ParseIP(u.Hostname())
-		return u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()
-	}
-	return false
 }
