@@ -57,6 +57,10 @@ type SendError struct {
 	// Delivered reports whether the server accepted the message for at
 	// least one recipient (partial delivery).
 	Delivered bool
+	// Authenticated reports whether the session had authenticated (AUTH
+	// succeeded) before the failure, which changes what the refusal
+	// means: not "give credentials" but "this account may not do that".
+	Authenticated bool
 }
 
 func (e *SendError) Error() string {
@@ -197,6 +201,10 @@ func hint(e *SendError) string {
 			return "the server wants TLS: turn on TLS (STARTTLS) or SSL"
 		case se.Code == 535:
 			return "check the user name and password"
+		case e.Authenticated && (se.Code == 530 || se.EnhancedCode == smtpclient.EnhancedCode{5, 7, 0} ||
+			strings.Contains(msg, "relay") || strings.Contains(msg, "access denied")):
+			return "AUTH succeeded, but the server does not let this account send this message " +
+				"(sender address or recipient not allowed for it)"
 		case se.Code == 530 || se.EnhancedCode == smtpclient.EnhancedCode{5, 7, 0}:
 			return "the server wants authentication: give a user name and password"
 		case strings.Contains(msg, "relay") || strings.Contains(msg, "access denied"):

@@ -52,6 +52,12 @@ func TestSendErrorText(t *testing.T) {
 		{&SendError{Recipients: []*RecipientError{{Addr: "x@elsewhere.test", Err: relay}}},
 			"RCPT TO rejected: 554 5.7.1 <x@elsewhere.test>: Relay access denied (x@elsewhere.test)" +
 				" (the server relays only for authenticated users: give a user name and password)"},
+		{&SendError{Authenticated: true, Recipients: []*RecipientError{{Addr: "x@elsewhere.test", Err: relay}}},
+			"RCPT TO rejected: 554 5.7.1 <x@elsewhere.test>: Relay access denied (x@elsewhere.test)" +
+				" (AUTH succeeded, but the server does not let this account send this message" +
+				" (sender address or recipient not allowed for it))"},
+		{&SendError{Authenticated: true, Err: starttls}, "MAIL FROM rejected: 530 5.7.0 Must issue a STARTTLS command first" +
+			" (the server wants TLS: turn on TLS (STARTTLS) or SSL)"},
 		{&SendError{Delivered: true, Recipients: []*RecipientError{{Addr: "a@b.test", Err: unknown},
 			{Addr: "c@d.test", Err: unknown}}},
 			"2 recipients refused: a@b.test: RCPT TO rejected: 550 5.1.1 User unknown; " +

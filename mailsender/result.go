@@ -36,11 +36,14 @@ func (s *Sender) result(c *smtpclient.Client, sr *smtpclient.SendResult, err err
 	if err == nil {
 		return res, nil
 	}
+	// A session reaches the transaction only after AUTH succeeded when
+	// there are credentials (connect fails otherwise).
+	auth := s.Username != "" || s.Password != "" || s.TokenSource != nil
 	var re *smtpclient.RecipientError
 	if errors.As(err, &re) && len(refused) > 0 {
-		return res, &SendError{Recipients: refused, Delivered: delivered}
+		return res, &SendError{Recipients: refused, Delivered: delivered, Authenticated: auth}
 	}
-	return res, &SendError{Err: err, Recipients: refused, Delivered: delivered}
+	return res, &SendError{Err: err, Recipients: refused, Delivered: delivered, Authenticated: auth}
 }
 
 // replyText formats a reply as the server sent its first line:

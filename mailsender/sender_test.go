@@ -311,3 +311,28 @@ func TestSendNoCredentialsInClear(t *testing.T) {
 		})
 	}
 }
+
+// TestSendErrorAuthenticated: a refusal after a successful AUTH says so
+// (the account may not send this), instead of asking for credentials the
+// caller already gave; without credentials the advice is to give them.
+func TestSendErrorAuthenticated(t *testing.T) {
+	for _, withAuth := range []bool{false, true} {
+		f := newFakeServer(t, map[string]string{"RCPT": "554 5.7.1 <bob@example.test>: Relay access denied"})
+		s := sender(f)
+		if withAuth {
+			s.Username, s.Password = "alice", "s3cret"
+		}
+		_, err := s.Send(context.Background(), message())
+		var se *mailsender.SendError
+		if !errors.As(err, &se) || se.Authenticated != withAuth {
+			t.Fatalf("auth %v: error %v, want a *SendError with Authenticated %v", withAuth, err, withAuth)
+		}
+		want := "give a user name and password"
+		if withAuth {
+			want = "AUTH succeeded, but the server does not let this account send this message"
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("auth %v: %q lacks %q", withAuth, err, want)
+		}
+	}
+}

@@ -56,13 +56,6 @@ func reword(err error) error {
 	return &cliError{msg: msg, err: err}
 }
 
-// Hints mailsender appends to a refusal, and what the CLI says instead
-// when they do not fit.
-const (
-	relayHint     = " (the server relays only for authenticated users: give a user name and password)"
-	relayAuthHint = " (AUTH succeeded, but the server does not let this user send to that address)"
-)
-
 // sendCLIError rewords err, returned by a send with s, for the command
 // line. It returns err unchanged when there is nothing to reword.
 func sendCLIError(err error, s *mailsender.Sender) error {
@@ -70,11 +63,6 @@ func sendCLIError(err error, s *mailsender.Sender) error {
 		return nil
 	}
 	msg := reword(err).Error()
-	authenticated := s.Username != "" || s.Password != "" || s.TokenSource != nil
-	if authenticated {
-		// With credentials the send reaches MAIL only after AUTH succeeded.
-		msg = strings.ReplaceAll(msg, relayHint, relayAuthHint)
-	}
 	switch {
 	case errors.Is(err, smtpclient.ErrTLSRequired):
 		msg += " (--plain sends in clear)"

@@ -215,6 +215,7 @@ func TestSendCLIErrors(t *testing.T) {
 	relay := &mailsender.SendError{Recipients: []*mailsender.RecipientError{{Addr: "x@elsewhere.test",
 		Err: &smtpclient.Error{Command: "RCPT TO", Code: 554, EnhancedCode: smtpclient.EnhancedCode{5, 7, 1},
 			Message: "<x@elsewhere.test>: Relay access denied"}}}}
+	relayAuth := &mailsender.SendError{Recipients: relay.Recipients, Authenticated: true}
 	anon, user := &mailsender.Sender{}, &mailsender.Sender{Username: "u", Password: "p"}
 	tests := []struct {
 		name      string
@@ -227,7 +228,7 @@ func TestSendCLIErrors(t *testing.T) {
 		{"no greeting", fmt.Errorf("%w: x", smtpclient.ErrNoGreeting), anon,
 			"(port 465), use --ssl", "DialTLS"},
 		{"relay anonymous", relay, anon, "give a user name and password", "AUTH succeeded"},
-		{"relay after auth", relay, user, "AUTH succeeded, but the server does not let this user",
+		{"relay after auth", relayAuth, user, "AUTH succeeded, but the server does not let this account send this message",
 			"give a user name"},
 		{"no mechanism", fmt.Errorf("x: %w", saslmech.ErrNoMechanism), user,
 			"with --auth MECH; --auth classic", "--allow-plain-auth"},
