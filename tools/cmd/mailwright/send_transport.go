@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,6 +71,10 @@ func (t *transportFlags) check(f *sendFlags) error {
 		return errors.New("--ca-file and --tls-version need TLS; they exclude --plain")
 	case t.timeout < 0:
 		return fmt.Errorf("--timeout %s: must not be negative", t.timeout)
+	case f.auth != "" && !isClassic(f.auth) && !slices.ContainsFunc(saslmech.DefaultOrder,
+		func(m string) bool { return strings.EqualFold(m, f.auth) }):
+		return fmt.Errorf("--auth %q: not a mechanism mailwright speaks; one of %s, or classic",
+			f.auth, strings.Join(saslmech.DefaultOrder, ", "))
 	case isClassic(f.auth) && f.queue != "":
 		return errors.New("--auth classic cannot be queued: name one mechanism with --auth, or none")
 	case f.queue != "" && (t.allowPlainAuth || t.localName != "" || t.timeout != 0):

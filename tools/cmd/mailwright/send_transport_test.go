@@ -126,6 +126,7 @@ func TestSendTransportUsageErrors(t *testing.T) {
 		{[]string{"--timeout", "-1s"}, "--timeout -1s: must not be negative"},
 		{[]string{"--timeout", "soon"}, "invalid value"},
 		{[]string{"--auth", "classic", "--queue", t.TempDir()}, "--auth classic cannot be queued"},
+		{[]string{"--auth", "DIGEST-MD5"}, `--auth "DIGEST-MD5": not a mechanism mailwright speaks`},
 		{[]string{"--allow-plain-auth", "--queue", t.TempDir()}, "apply to a direct send"},
 		{[]string{"--local-name", "me.example.test", "--queue", t.TempDir()}, "apply to a direct send"},
 		{[]string{"--timeout", "1m", "--queue", t.TempDir()}, "apply to a direct send"},
