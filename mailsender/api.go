@@ -45,14 +45,7 @@ func (s *Sender) sendAPI(ctx context.Context, m *Message, d *DKIM, service strin
 	if err != nil {
 		return nil, err
 	}
-	if m == nil {
-		return nil, fieldErr("Message", "is nil")
-	}
-	if m.EnvelopeFrom != "" {
-		return nil, fieldErr("Message.EnvelopeFrom", "cannot be set when sending through %s: "+
-			"the API takes the sender from From", apiName(service))
-	}
-	_, rcpt, err := m.envelope()
+	_, rcpt, err := apiEnvelope(m, service)
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +85,9 @@ func (s *Sender) validateAPI(service string) (oauth2.TokenSource, error) {
 		return nil, fieldErr("Sender.Password", "contains a control character")
 	case s.Timeout < 0:
 		return nil, fieldErr("Sender.Timeout", "is negative")
-	case s.API != nil && s.API.Endpoint != "" && !oauthgmail.SecureEndpoint(s.API.Endpoint):
-		return nil, fieldErr("Sender.API.Endpoint", "is not an https URL, nor an http URL "+
-			"of a loopback address: the bearer token needs TLS (RFC 6750 §5.3)")
-	case s.API != nil && hasCtl(s.API.User):
-		return nil, fieldErr("Sender.API.User", "contains a control character")
+	}
+	if err := s.API.check(); err != nil {
+		return nil, err
 	}
 	ts, err := s.tokens()
 	if err != nil {
@@ -107,6 +98,34 @@ func (s *Sender) validateAPI(service string) (oauth2.TokenSource, error) {
 			"token: %s needs an OAuth 2.0 access token", apiName(service))
 	}
 	return ts, nil
+}
+
+// check refuses an endpoint a bearer token must not be sent to and a
+// user name a request cannot carry. A nil *APIOptions is valid.
+func (a *APIOptions) check() error {
+	switch {
+	case a == nil:
+		return nil
+	case a.Endpoint != "" && !oauthgmail.SecureEndpoint(a.Endpoint):
+		return fieldErr("Sender.API.Endpoint", "is not an https URL, nor an http URL "+
+			"of a loopback address: the bearer token needs TLS (RFC 6750 §5.3)")
+	case hasCtl(a.User):
+		return fieldErr("Sender.API.User", "contains a control character")
+	}
+	return nil
+}
+
+// apiEnvelope checks m for an API send or entry and returns its envelope:
+// the APIs take the sender from From, so EnvelopeFrom cannot be honoured.
+func apiEnvelope(m *Message, service string) (from string, rcpt []string, err error) {
+	if m == nil {
+		return "", nil, fieldErr("Message", "is nil")
+	}
+	if m.EnvelopeFrom != "" {
+		return "", nil, fieldErr("Message.EnvelopeFrom", "cannot be set when sending through %s: "+
+			"the API takes the sender from From", apiName(service))
+	}
+	return m.envelope()
 }
 
 // apiSender returns oauthgmail's sender for service.

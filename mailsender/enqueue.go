@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/mailwright/mailwright/mailsender/queue"
-	"github.com/mailwright/mailwright/oauthgmail"
 )
 
 // EnqueueOptions are the choices for one Enqueue call. A nil
@@ -119,14 +118,7 @@ func (s *Sender) enqueueAPI(ctx context.Context, q queue.Enqueuer, m *Message, o
 	if err != nil {
 		return "", err
 	}
-	if m == nil {
-		return "", fieldErr("Message", "is nil")
-	}
-	if m.EnvelopeFrom != "" {
-		return "", fieldErr("Message.EnvelopeFrom", "cannot be set when sending through %s: "+
-			"the API takes the sender from From", apiName(service))
-	}
-	from, rcpt, err := m.envelope()
+	from, rcpt, err := apiEnvelope(m, service)
 	if err != nil {
 		return "", err
 	}
@@ -158,11 +150,9 @@ func (s *Sender) apiQueueProfile(credential, service string) (queue.Profile, err
 		return queue.Profile{}, fieldErr("EnqueueOptions.Credential", "contains a control character")
 	case s.Password != "" && !isOAuth(s.Password):
 		return queue.Profile{}, fieldErr("Sender.Password", "is not an OAuth 2.0 token (\"[oauth]TOKEN\")")
-	case a.Endpoint != "" && !oauthgmail.SecureEndpoint(a.Endpoint):
-		return queue.Profile{}, fieldErr("Sender.API.Endpoint", "is not an https URL, nor an http "+
-			"URL of a loopback address: the bearer token needs TLS (RFC 6750 §5.3)")
-	case hasCtl(a.User):
-		return queue.Profile{}, fieldErr("Sender.API.User", "contains a control character")
+	}
+	if err := s.API.check(); err != nil {
+		return queue.Profile{}, err
 	}
 	return queue.Profile{Host: s.Host, API: service, Endpoint: a.Endpoint, APIUser: a.User,
 		Credential: credential}, nil
