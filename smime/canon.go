@@ -5,9 +5,10 @@ package smime
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
 	stdmime "mime"
-	"mime/quotedprintable"
 	"strings"
 )
 
@@ -17,108 +18,406 @@ const maxDepth = 32
 // maxLine is the longest line left unencoded (RFC 5322 §2.1.1).
 const maxLine = 998
 
-// canonicalize brings a MIME entity into the form that is signed or
-// encrypted (RFC 8551 §3.1): CRLF line ends everywhere (a bare CR or LF in
-// a body becomes CRLF; in a header it is refused), every leaf part 7-bit
+// maxHeader bounds the header of one entity or part, which is the only
+// piece of the input held whole.
+const maxHeader = 1 << 20
+
+// sideSpoolMem is how much of a part's body is kept in memory while it is
+// decided how the part must be encoded; more goes to an encrypted
+// temporary file (see spool).
+const sideSpoolMem = 256 << 10
+
+// canonicalizeTo reads a MIME entity from r and writes its canonical form
+// to w (RFC 8551 §3.1): CRLF line ends everywhere (a bare CR or LF in a
+// body becomes CRLF; in a header it is refused), every leaf part 7-bit
 // with lines of at most 998 octets and no NUL (8-bit or long-lined text
-// re-encoded as quoted-printable, other content as base64 at 76 columns),
-// no trailing white space on any line and no quoted-printable body ending
-// in a soft line break. A multipart keeps its preamble only when it is
-// already in that shape, and loses its epilogue, which receivers ignore
-// (RFC 2046 §5.1.1) and relays rewrite. Parts that are already in
-// canonical shape keep their bytes.
-func canonicalize(b []byte) ([]byte, error) {
-	return prepare(b, 0)
+// re-encoded as quoted-printable, other content as base64 at 76 columns,
+// base64 always in 76-column lines), no trailing white space on any line
+// and no quoted-printable body ending in a soft line break. A multipart
+// keeps its preamble only when it is already in that shape, and loses its
+// epilogue, which receivers ignore (RFC 2046 §5.1.1) and relays rewrite.
+// Parts already in canonical form come out byte for byte.
+//
+// It streams: only one header, a buffer of the input and, for a
+// quoted-printable or unencoded part whose encoding depends on all its
+// content, sideSpoolMem bytes of that part are held; the rest of such a
+// part waits in an encrypted temporary file in dir. On error, what was
+// written to w is not canonical and must be thrown away.
+func canonicalizeTo(w io.Writer, r io.Reader, dir string) error {
+	c := &canonicalizer{lx: newLexer(r), out: w, dir: dir}
+	end, err := c.entity(0)
+	if err != nil {
+		return err
+	}
+	if end.kind != tokEOF {
+		return fmt.Errorf("smime: internal error: entity ended at token %d", end.kind)
+	}
+	return nil
 }
 
-func prepare(b []byte, depth int) ([]byte, error) {
-	if depth > maxDepth {
-		return nil, formatErrorf("entity nested deeper than %d levels", maxDepth)
-	}
-	fields, body, err := splitHeader(b)
-	if err != nil {
+// canonicalize is canonicalizeTo for an entity in memory.
+func canonicalize(b []byte) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(len(b) + len(b)/16)
+	if err := canonicalizeTo(&out, bytes.NewReader(b), ""); err != nil {
 		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+type canonicalizer struct {
+	lx  *lexer
+	out io.Writer
+	dir string
+}
+
+// write writes canonical output; the error is the writer's (a full disk
+// under the spool).
+func (c *canonicalizer) write(p []byte) error {
+	_, err := c.out.Write(p)
+	return err
+}
+
+func (c *canonicalizer) writeString(s string) error {
+	_, err := io.WriteString(c.out, s)
+	return err
+}
+
+// entity canonicalizes one entity, header and body, read up to the end of
+// its part: a delimiter line of an enclosing multipart, or the end of the
+// input. It returns that token.
+func (c *canonicalizer) entity(depth int) (token, error) {
+	if depth > maxDepth {
+		return token{}, formatErrorf("entity nested deeper than %d levels", maxDepth)
+	}
+	fields, end, err := c.header()
+	if err != nil {
+		return token{}, err
 	}
 	for i := range fields {
 		if err := cleanField(&fields[i]); err != nil {
-			return nil, err
+			return token{}, err
 		}
 	}
 	mediatype, params := "text/plain", map[string]string{}
 	if ct, ok := lookup(fields, "Content-Type"); ok {
 		if mediatype, params, err = stdmime.ParseMediaType(ct); err != nil {
-			return nil, formatErrorf("Content-Type %q: %v", ct, err)
+			return token{}, formatErrorf("Content-Type %q: %v", ct, err)
 		}
 	}
 	cte, _ := lookup(fields, "Content-Transfer-Encoding")
 	cte = strings.ToLower(cte)
 
-	var newCTE string
-	switch {
-	case strings.HasPrefix(mediatype, "multipart/"):
-		body, newCTE, err = prepareComposite(cte, func() ([]byte, error) {
-			return prepareMultipart(body, params["boundary"], depth)
-		})
-	case mediatype == "message/rfc822":
-		body, newCTE, err = prepareComposite(cte, func() ([]byte, error) {
-			return prepare(body, depth+1)
-		})
-	default:
-		body, newCTE, err = prepareLeaf(mediatype, cte, body)
+	composite := strings.HasPrefix(mediatype, "multipart/") || mediatype == "message/rfc822"
+	if composite {
+		// Only an identity encoding is allowed (RFC 2046 §5.1, §5.2.1).
+		newCTE := ""
+		switch cte {
+		case "", "7bit":
+		case "8bit", "binary":
+			newCTE = "7bit"
+		default:
+			return token{}, formatErrorf("composite entity with Content-Transfer-Encoding %q", cte)
+		}
+		if err := c.write(header(fields, newCTE)); err != nil {
+			return token{}, err
+		}
+		if mediatype == "message/rfc822" {
+			return c.entity(depth + 1)
+		}
+		return c.multipart(params["boundary"], depth)
 	}
-	if err != nil {
-		return nil, err
-	}
-	head := header(fields, newCTE)
-	if n := len(head) + len(body); n <= len(b) && bytes.HasPrefix(b, head) &&
-		bytes.Equal(b[len(head):n], body) {
-		return b[:n:n], nil // already canonical (up to a dropped epilogue): no copy
-	}
-	return append(head, body...), nil
+	return c.leaf(mediatype, cte, fields, end)
 }
 
-// prepareComposite handles a multipart or message entity, whose transfer
-// encoding may only be an identity one (RFC 2046 §5.1, §5.2.1).
-func prepareComposite(cte string, inner func() ([]byte, error)) ([]byte, string, error) {
+// header reads an entity's header, up to and including the empty line
+// that ends it (found as splitHeader finds it: lines end at LF). When the
+// part ends first, end is the token that ended it: the entity is then
+// empty (no header and no body) or malformed.
+func (c *canonicalizer) header() (fields []rawField, end *token, err error) {
+	var h []byte
+	lineStart := 0 // where the current LF-ended line starts in h
+	for {
+		t, err := c.lx.next()
+		if err != nil {
+			return nil, nil, err
+		}
+		switch t.kind {
+		case tokText:
+			h = append(h, t.data...)
+		case tokEOL:
+			h = append(h, t.data...)
+			if t.data[len(t.data)-1] == '\n' {
+				line := bytes.TrimSuffix(h[lineStart:len(h)-1], []byte("\r"))
+				if len(line) == 0 {
+					fields, _, err := splitHeader(h)
+					return fields, nil, err
+				}
+				lineStart = len(h)
+			}
+		default:
+			if len(h) == 0 {
+				return nil, &t, nil
+			}
+			_, _, err := splitHeader(h) // says what is wrong
+			if err == nil {
+				err = formatErrorf("no empty line between header and body")
+			}
+			return nil, nil, err
+		}
+		if len(h) > maxHeader {
+			return nil, nil, formatErrorf("header of an entity longer than %d octets", maxHeader)
+		}
+	}
+}
+
+func checkBoundary(boundary string) error {
+	if strings.HasSuffix(boundary, " ") || len(boundary) > 70 {
+		return formatErrorf("multipart boundary %q is not valid (RFC 2046 §5.1.1)", boundary)
+	}
+	if boundary == "" {
+		return formatErrorf("multipart without boundary")
+	}
+	return nil
+}
+
+// multipart canonicalizes a multipart body: the preamble when it is
+// already canonical, each part, the closing delimiter; the epilogue is
+// read and dropped.
+func (c *canonicalizer) multipart(boundary string, depth int) (token, error) {
+	if err := checkBoundary(boundary); err != nil {
+		return token{}, err
+	}
+	noClose := formatErrorf("multipart body has no closing boundary %q", boundary)
+	level := c.lx.depth()
+	c.lx.push(boundary)
+
+	pre := newSpool(c.dir, sideSpoolMem)
+	defer pre.Close()
+	var stats lineStats
+	t, err := c.body(pre, &stats, true)
+	if err != nil {
+		return token{}, err
+	}
+	if t.kind != tokDelim || t.level != level {
+		return token{}, noClose
+	}
+	if pre.Len() > 0 && stats.safe7bit() {
+		if _, err := pre.WriteTo(c.out); err != nil {
+			return token{}, err
+		}
+		if err := c.writeString("\r\n"); err != nil {
+			return token{}, err
+		}
+	}
+	pre.Close()
+	for !t.close {
+		if err := c.writeString("--" + boundary + "\r\n"); err != nil {
+			return token{}, err
+		}
+		if t, err = c.entity(depth + 1); err != nil {
+			return token{}, err
+		}
+		if t.kind != tokDelim || t.level != level {
+			return token{}, noClose
+		}
+		if err := c.writeString("\r\n"); err != nil {
+			return token{}, err
+		}
+	}
+	if err := c.writeString("--" + boundary + "--\r\n"); err != nil {
+		return token{}, err
+	}
+	c.lx.pop()
+	return c.body(io.Discard, nil, false) // the epilogue
+}
+
+// body reads the rest of the current part and writes it to w, with every
+// line end as CRLF when crlf is set and as it was otherwise, counting
+// into stats when it is not nil. It returns the token that ended the
+// part.
+func (c *canonicalizer) body(w io.Writer, stats *lineStats, crlf bool) (token, error) {
+	for {
+		t, err := c.lx.next()
+		if err != nil {
+			return token{}, err
+		}
+		var p []byte
+		switch t.kind {
+		case tokText:
+			p = t.data
+			if stats != nil {
+				stats.text(p)
+			}
+		case tokEOL:
+			p = t.data
+			if crlf {
+				p = eolCRLF
+			}
+			if stats != nil {
+				stats.eol()
+			}
+		default:
+			if stats != nil {
+				stats.eol()
+			}
+			return t, nil
+		}
+		if _, err := w.Write(p); err != nil {
+			return token{}, err
+		}
+	}
+}
+
+// leaf canonicalizes a part that is not composite. end is set when the
+// part ended with its header (an empty body).
+func (c *canonicalizer) leaf(mediatype, cte string, fields []rawField, end *token) (token, error) {
+	text := strings.HasPrefix(mediatype, "text/")
+	next := func(w io.Writer, stats *lineStats, crlf bool) (token, error) {
+		if end != nil {
+			if stats != nil {
+				stats.eol()
+			}
+			return *end, nil
+		}
+		return c.body(w, stats, crlf)
+	}
 	switch cte {
+	case "base64":
+		if err := c.write(header(fields, "")); err != nil {
+			return token{}, err
+		}
+		bw := &b64Writer{w: c.out}
+		rc := &b64Recoder{out: bw}
+		t, err := next(rc, nil, false)
+		if err == nil {
+			err = rc.Close()
+		}
+		if err == nil {
+			err = bw.Close()
+		}
+		if err != nil {
+			return token{}, leafError("base64", mediatype, err)
+		}
+		return t, nil
+	case "quoted-printable":
+		if err := c.write(header(fields, "")); err != nil {
+			return token{}, err
+		}
+		sp := newSpool(c.dir, sideSpoolMem)
+		defer sp.Close()
+		var stats lineStats
+		t, err := next(sp, &stats, true)
+		if err != nil {
+			return token{}, err
+		}
+		if stats.safeQP() {
+			_, err = sp.WriteTo(c.out)
+			return t, err
+		}
+		if err := recodeQP(c.out, sp.Reader()); err != nil {
+			return token{}, leafError("quoted-printable", mediatype, err)
+		}
+		return t, nil
 	case "", "7bit", "8bit", "binary":
 	default:
-		return nil, "", formatErrorf("composite entity with Content-Transfer-Encoding %q", cte)
+		return token{}, formatErrorf("unknown Content-Transfer-Encoding %q", cte)
 	}
-	body, err := inner()
+	if !text && (cte == "8bit" || cte == "binary") {
+		// Base64 whatever the content: no need to look at it first.
+		if err := c.write(header(fields, "base64")); err != nil {
+			return token{}, err
+		}
+		bw := &b64Writer{w: c.out}
+		t, err := next(bw, nil, false)
+		if err != nil {
+			return token{}, err
+		}
+		return t, bw.Close()
+	}
+	raw := newSpool(c.dir, sideSpoolMem)
+	defer raw.Close()
+	var stats lineStats
+	t, err := next(raw, &stats, false)
 	if err != nil {
-		return nil, "", err
+		return token{}, err
 	}
-	if cte == "8bit" || cte == "binary" {
-		return body, "7bit", nil
+	var enc func(io.Writer) (io.Writer, func() error)
+	newCTE := ""
+	crlf := true
+	switch {
+	case !text && stats.eightBit:
+		newCTE, crlf, enc = "base64", false, base64Encoder
+	case !stats.safe7bit() && text:
+		newCTE, enc = "quoted-printable", func(w io.Writer) (io.Writer, func() error) {
+			q := newQPEncoder(w)
+			return q, q.Close
+		}
+	case !stats.safe7bit():
+		newCTE, enc = "base64", base64Encoder
+	case cte == "8bit" || cte == "binary":
+		newCTE = "7bit"
 	}
-	return body, "", nil
+	if err := c.write(header(fields, newCTE)); err != nil {
+		return token{}, err
+	}
+	var w io.Writer = c.out
+	closeEnc := func() error { return nil }
+	if enc != nil {
+		w, closeEnc = enc(w)
+	}
+	var cw *crlfWriter
+	if crlf {
+		cw = &crlfWriter{w: w}
+		w = cw
+	}
+	if _, err := raw.WriteTo(w); err != nil {
+		return token{}, err
+	}
+	if cw != nil {
+		if err := cw.Close(); err != nil {
+			return token{}, err
+		}
+	}
+	return t, closeEnc()
 }
 
-func prepareMultipart(body []byte, boundary string, depth int) ([]byte, error) {
-	if strings.HasSuffix(boundary, " ") || len(boundary) > 70 {
-		return nil, formatErrorf("multipart boundary %q is not valid (RFC 2046 §5.1.1)", boundary)
+func base64Encoder(w io.Writer) (io.Writer, func() error) {
+	b := &b64Writer{w: w}
+	return b, b.Close
+}
+
+// leafError reports a body that does not decode as a *FormatError;
+// other errors (writing) pass through.
+func leafError(enc, mediatype string, err error) error {
+	var de decodeError
+	if errors.As(err, &de) {
+		return formatErrorf("%s body of %s: %v", enc, mediatype, de.err)
 	}
-	m, err := splitMultipart(body, boundary)
-	if err != nil {
-		return nil, err
+	return err
+}
+
+// header writes the header fields and the empty line after them,
+// replacing or adding Content-Transfer-Encoding when cte is set.
+func header(fields []rawField, cte string) []byte {
+	n := 64
+	for _, f := range fields {
+		n += len(f.raw)
 	}
-	out := reuseWriter{orig: body} // no copy while body is canonical
-	if pre := toCRLF(m.preamble); len(pre) > 0 && safe7bit(pre) {
-		out.Write(pre)
-		out.WriteString("\r\n")
-	}
-	for _, p := range m.parts {
-		q, err := prepare(p, depth+1)
-		if err != nil {
-			return nil, err
+	out := make([]byte, 0, n)
+	done := cte == ""
+	for _, f := range fields {
+		if !done && strings.EqualFold(f.name, "Content-Transfer-Encoding") {
+			out = append(out, f.name+": "+cte+"\r\n"...)
+			done = true
+			continue
 		}
-		out.WriteString("--" + boundary + "\r\n")
-		out.Write(q)
-		out.WriteString("\r\n")
+		out = append(out, f.raw...)
 	}
-	out.WriteString("--" + boundary + "--\r\n")
-	return out.Bytes(), nil
+	if !done {
+		out = append(out, "Content-Transfer-Encoding: "+cte+"\r\n"...)
+	}
+	return append(out, "\r\n"...)
 }
 
 // cleanField checks that a header field can be signed as it is: 7-bit,
@@ -148,73 +447,6 @@ func cleanField(f *rawField) error {
 	return nil
 }
 
-// prepareLeaf returns the canonical body of a leaf part and the transfer
-// encoding to declare ("" to keep the field as it is).
-func prepareLeaf(mediatype, cte string, body []byte) ([]byte, string, error) {
-	text := strings.HasPrefix(mediatype, "text/")
-	switch cte {
-	case "base64":
-		if canonicalBase64(body) {
-			return body, "", nil
-		}
-		raw, err := decodeBase64(body)
-		if err != nil {
-			return nil, "", formatErrorf("base64 body of %s: %v", mediatype, err)
-		}
-		return encodeBase64(raw), "", nil
-	case "quoted-printable":
-		body = toCRLF(body)
-		if safeQP(body) {
-			return body, "", nil
-		}
-		raw, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		if err != nil {
-			return nil, "", formatErrorf("quoted-printable body of %s: %v", mediatype, err)
-		}
-		return encodeQP(raw), "", nil
-	case "", "7bit", "8bit", "binary":
-	default:
-		return nil, "", formatErrorf("unknown Content-Transfer-Encoding %q", cte)
-	}
-	if !text && (cte == "8bit" || cte == "binary" || !is7bit(body)) {
-		return encodeBase64(body), "base64", nil
-	}
-	body = toCRLF(body)
-	if !safe7bit(body) {
-		if text {
-			return encodeQP(body), "quoted-printable", nil
-		}
-		return encodeBase64(body), "base64", nil
-	}
-	if cte == "8bit" || cte == "binary" {
-		return body, "7bit", nil
-	}
-	return body, "", nil
-}
-
-// header writes the header fields and the empty line after them,
-// replacing or adding Content-Transfer-Encoding when cte is set.
-func header(fields []rawField, cte string) []byte {
-	n := 64
-	for _, f := range fields {
-		n += len(f.raw)
-	}
-	out := make([]byte, 0, n)
-	done := cte == ""
-	for _, f := range fields {
-		if !done && strings.EqualFold(f.name, "Content-Transfer-Encoding") {
-			out = append(out, f.name+": "+cte+"\r\n"...)
-			done = true
-			continue
-		}
-		out = append(out, f.raw...)
-	}
-	if !done {
-		out = append(out, "Content-Transfer-Encoding: "+cte+"\r\n"...)
-	}
-	return append(out, "\r\n"...)
-}
-
 func is7bit(b []byte) bool {
 	for _, c := range b {
 		if c >= 0x80 || c == 0 {
@@ -222,23 +454,6 @@ func is7bit(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// safe7bit reports whether CRLF text can travel as 7bit unchanged: 7-bit
-// bytes, lines of at most 998 octets, no white space at a line end.
-func safe7bit(b []byte) bool {
-	return is7bit(b) && linesOK(b, maxLine, true)
-}
-
-// safeQP reports whether a CRLF quoted-printable body is already in the
-// shape relays leave alone: 7-bit, lines of at most 76 characters, no
-// white space at a line end and no soft line break at its very end.
-func safeQP(b []byte) bool {
-	if !is7bit(b) || !linesOK(b, 76, true) {
-		return false
-	}
-	end := bytes.TrimRight(b, "\r\n")
-	return !bytes.HasSuffix(end, []byte("="))
 }
 
 func linesOK(b []byte, max int, noTrailingSpace bool) bool {
@@ -286,14 +501,4 @@ func encodeBase64(b []byte) []byte {
 		b = b[n:]
 	}
 	return out
-}
-
-// encodeQP encodes CRLF text as quoted-printable; trailing white space is
-// encoded, and the result never ends in a soft line break.
-func encodeQP(b []byte) []byte {
-	var out bytes.Buffer
-	w := quotedprintable.NewWriter(&out)
-	w.Write(b)
-	w.Close()
-	return bytes.TrimSuffix(out.Bytes(), []byte("=\r\n"))
 }
