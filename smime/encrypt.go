@@ -3,7 +3,6 @@
 package smime
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -179,16 +178,13 @@ func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certifica
 
 func encryptGCMOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate,
 	keyLen int, oid asn1.ObjectIdentifier, oaep bool) (*outEntity, error) {
-	var b bytes.Buffer
-	b.Grow(int(n))
-	if err := src(&b); err != nil {
-		return nil, err
-	}
-	der, err := sealGCM(b.Bytes(), recipients, keyLen, oid, oaep)
+	sealer, err := newGCMSealer(n, recipients, keyLen, oid, oaep)
 	if err != nil {
 		return nil, fmt.Errorf("smime: encrypt: %v", err)
 	}
 	e := &outEntity{header: pkcs7MIMEHeader("authEnveloped-data")}
-	e.size, e.body = rawBody(encodeBase64(der))
+	e.size, e.body = b64Body(sealer.derLen(), func(w io.Writer) error {
+		return sealer.writeTo(w, src)
+	})
 	return e, nil
 }

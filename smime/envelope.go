@@ -15,9 +15,9 @@ import (
 	"io"
 )
 
-// EnvelopedData with AES-CBC (RFC 5652 §6, RFC 3565) and AuthEnvelopedData
-// with AES-GCM (RFC 5083, RFC 5084), written so that the content is copied
-// once, into the final DER buffer, and encrypted there in place.
+// EnvelopedData with AES-CBC (RFC 5652 §6, RFC 3565), and the DER framing
+// and recipient infos it shares with AuthEnvelopedData with AES-GCM (RFC
+// 5083, RFC 5084, gcmstream.go). Both are written as the content arrives.
 
 var (
 	oidEnvelopedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 3}
@@ -113,40 +113,6 @@ func (c *cbcWriter) Close() error {
 		c.buf = append(c.buf, byte(pad))
 	}
 	return c.flush()
-}
-
-// sealGCM encrypts content with a fresh AES-GCM key of keyLen bytes for
-// every recipient and returns the DER ContentInfo of an AuthEnvelopedData.
-func sealGCM(content []byte, recipients []*x509.Certificate, keyLen int, oid asn1.ObjectIdentifier, oaep bool) ([]byte, error) {
-	key, nonce := make([]byte, keyLen), make([]byte, 12)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	ris, _, err := recipientSet(key, recipients, oaep) // AuthEnvelopedData is always version 0
-	if err != nil {
-		return nil, err
-	}
-	params := mustMarshal(gcmParameters{Nonce: nonce, ICVLen: gcmTagSize})
-	alg := derSeq(mustMarshal(oid), params)
-	macTLV := 2 + gcmTagSize // OCTET STRING of the tag, after the content info
-	prefix := envelopePrefix(oidAuthEnvelopedData, [][]byte{{0x02, 0x01, 0x00}, ris}, alg, len(content), macTLV)
-
-	out := make([]byte, len(prefix), len(prefix)+len(content)+macTLV)
-	copy(out, prefix)
-	block, _ := aes.NewCipher(key)
-	gcm, err := cipher.NewGCMWithTagSize(block, gcmTagSize)
-	if err != nil {
-		return nil, err
-	}
-	out = gcm.Seal(out, nonce, content, nil) // ciphertext, then the tag
-	tag := out[len(out)-gcmTagSize:]
-	var mac [gcmTagSize]byte
-	copy(mac[:], tag)
-	out = append(out[:len(out)-gcmTagSize], 0x04, gcmTagSize)
-	return append(out, mac[:]...), nil
 }
 
 // envelopePrefix returns the DER of a ContentInfo of type ct whose
