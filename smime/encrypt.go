@@ -79,33 +79,56 @@ func (o *EncryptOptions) now() time.Time {
 // P-384 or P-521 (ephemeral-static ECDH, RFC 5753); otherwise a
 // [*CertificateError] is returned.
 func Encrypt(entity io.Reader, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
-	content, err := readCanonical(entity)
+	if err := checkRecipients(recipients, o.now()); err != nil {
+		return nil, err
+	}
+	c, err := spoolCanonical(entity, "", 0, nil)
 	if err != nil {
 		return nil, err
 	}
-	return encrypt(content, recipients, o)
-}
-
-// SignAndEncrypt signs the entity as [Sign] does, then encrypts the signed
-// entity as [Encrypt] does (RFC 8551 §3.6): the result is enveloped-data
-// whose content is the multipart/signed (or opaque signed-data) entity.
-func SignAndEncrypt(entity io.Reader, s *Signer, recipients []*x509.Certificate, so *SignOptions, eo *EncryptOptions) (*Entity, error) {
-	content, err := readCanonical(entity)
-	if err != nil {
-		return nil, err
-	}
-	out, err := signEncryptOut(content, s, recipients, so, eo)
+	defer c.Close()
+	out, err := encryptOut(c.Len(), writeAll(c), recipients, o)
 	if err != nil {
 		return nil, err
 	}
 	return out.entity()
 }
 
-func signEncryptOut(content []byte, s *Signer, recipients []*x509.Certificate, so *SignOptions, eo *EncryptOptions) (*outEntity, error) {
+// writeAll is the src of encryptOut for a piece.
+func writeAll(p piece) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := p.WriteTo(w)
+		return err
+	}
+}
+
+// SignAndEncrypt signs the entity as [Sign] does, then encrypts the signed
+// entity as [Encrypt] does (RFC 8551 §3.6): the result is enveloped-data
+// whose content is the multipart/signed (or opaque signed-data) entity.
+func SignAndEncrypt(entity io.Reader, s *Signer, recipients []*x509.Certificate, so *SignOptions, eo *EncryptOptions) (*Entity, error) {
+	if _, err := signCheck(s, so); err != nil {
+		return nil, err
+	}
 	if err := checkRecipients(recipients, eo.now()); err != nil {
 		return nil, err
 	}
-	signed, err := signOut(content, s, so)
+	c, err := spoolCanonical(entity, "", signHash(so), boundaryFor(so))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	out, err := signEncryptOut(c, s, recipients, so, eo)
+	if err != nil {
+		return nil, err
+	}
+	return out.entity()
+}
+
+func signEncryptOut(c *canonical, s *Signer, recipients []*x509.Certificate, so *SignOptions, eo *EncryptOptions) (*outEntity, error) {
+	if err := checkRecipients(recipients, eo.now()); err != nil {
+		return nil, err
+	}
+	signed, err := signOut(c, s, so)
 	if err != nil {
 		return nil, err
 	}
@@ -136,20 +159,8 @@ var cipherAlgs = map[Cipher]struct {
 	AES256GCM: {32, oidAES256GCM, true},
 }
 
-func encrypt(content []byte, recipients []*x509.Certificate, o *EncryptOptions) (*Entity, error) {
-	out, err := encryptOut(int64(len(content)), func(w io.Writer) error {
-		_, err := w.Write(content)
-		return err
-	}, recipients, o)
-	if err != nil {
-		return nil, err
-	}
-	return out.entity()
-}
-
 // encryptOut returns the encrypted entity for the n bytes src writes.
-// AES-CBC encrypts them while the entity is written; AES-GCM, which Go
-// offers only over a whole message, collects them first.
+// AES-CBC and AES-GCM encrypt them while the entity is written.
 func encryptOut(n int64, src func(io.Writer) error, recipients []*x509.Certificate, o *EncryptOptions) (*outEntity, error) {
 	c := AES256CBC
 	if o != nil {

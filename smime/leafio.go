@@ -81,20 +81,29 @@ func (r *b64Recoder) Write(p []byte) (int, error) {
 		r.buf = make([]byte, 0, b64Chunk)
 		r.dec = make([]byte, b64Chunk/4*3)
 	}
-	for _, c := range p {
-		switch c {
-		case '\r', '\n', ' ', '\t':
-			continue
+	taken := len(p)
+	for len(p) > 0 {
+		// Copy runs of base64 characters; skip line ends and white space.
+		k := 0
+		for k < len(p) && k < cap(r.buf)-len(r.buf) && !b64Skip[p[k]] {
+			k++
 		}
-		r.buf = append(r.buf, c)
-		if len(r.buf) == b64Chunk {
+		r.buf = append(r.buf, p[:k]...)
+		p = p[k:]
+		if len(r.buf) == cap(r.buf) {
 			if err := r.flush(); err != nil {
 				return 0, err
 			}
 		}
+		for len(p) > 0 && b64Skip[p[0]] {
+			p = p[1:]
+		}
 	}
-	return len(p), nil
+	return taken, nil
 }
+
+// b64Skip marks the bytes a base64 body may hold between characters.
+var b64Skip = [256]bool{'\r': true, '\n': true, ' ': true, '\t': true}
 
 func (r *b64Recoder) flush() error {
 	if len(r.buf) == 0 {
@@ -125,17 +134,22 @@ type crlfWriter struct {
 
 func (c *crlfWriter) Write(p []byte) (int, error) {
 	out := c.scratch[:0]
-	for _, b := range p {
-		switch {
-		case b == '\r':
-			out = append(out, '\r', '\n')
-		case b == '\n' && c.afterCR:
-		case b == '\n':
-			out = append(out, '\r', '\n')
-		default:
-			out = append(out, b)
+	rest := p
+	for len(rest) > 0 {
+		if c.afterCR && rest[0] == '\n' {
+			rest = rest[1:] // the LF of a CRLF whose CR was sent as CRLF
+			c.afterCR = false
+			continue
 		}
-		c.afterCR = b == '\r'
+		i := lineEnd(rest)
+		if i < 0 {
+			out = append(out, rest...)
+			c.afterCR = false
+			break
+		}
+		out = append(append(out, rest[:i]...), '\r', '\n')
+		c.afterCR = rest[i] == '\r'
+		rest = rest[i+1:]
 	}
 	c.scratch = out
 	if _, err := c.w.Write(out); err != nil {

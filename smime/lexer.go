@@ -80,14 +80,13 @@ func (l *lexer) next() (token, error) {
 			return t, l.fail(err)
 		}
 	}
-	win, err := l.r.Peek(l.size)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	win, i, err := l.window()
+	if err != nil {
 		return token{}, l.fail(err)
 	}
 	if len(win) == 0 {
 		return token{kind: tokEOF}, nil
 	}
-	i := bytes.IndexAny(win, "\r\n")
 	switch {
 	case i < 0:
 		l.discard = len(win) // a piece of a long line, or the last line
@@ -127,14 +126,13 @@ func (l *lexer) delimiter() (token, bool, error) {
 	if len(l.bounds) == 0 {
 		return token{}, false, nil
 	}
-	win, err := l.r.Peek(l.size)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return token{}, false, err
-	}
-	if len(win) < 2 || win[0] != '-' || win[1] != '-' {
+	if b, _ := l.r.Peek(2); len(b) < 2 || b[0] != '-' || b[1] != '-' {
 		return token{}, false, nil
 	}
-	end := bytes.IndexAny(win, "\r\n")
+	win, end, err := l.window()
+	if err != nil {
+		return token{}, false, err
+	}
 	line, n := win, len(win)
 	switch {
 	case end >= 0:
@@ -142,7 +140,7 @@ func (l *lexer) delimiter() (token, bool, error) {
 		if win[end] == '\r' && end+1 < len(win) && win[end+1] == '\n' {
 			n++
 		}
-	case !errors.Is(err, io.EOF):
+	case len(win) == l.size:
 		return token{}, false, nil // longer than the buffer
 	}
 	for level, dash := range l.bounds {
@@ -153,6 +151,36 @@ func (l *lexer) delimiter() (token, bool, error) {
 		}
 	}
 	return token{}, false, nil
+}
+
+// window returns the buffered input from the read position, and where
+// the first line end in it is (-1: none): it holds at least one whole
+// line, with its line end and the byte after a CR, unless the line is
+// longer than the buffer or the input ends first. It reads only when the
+// buffered bytes do not hold that, so that most calls copy nothing.
+func (l *lexer) window() ([]byte, int, error) {
+	win, _ := l.r.Peek(l.r.Buffered())
+	if i := lineEnd(win); i >= 0 && i+1 < len(win) {
+		return win, i, nil
+	}
+	win, err := l.r.Peek(l.size)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, -1, err
+	}
+	return win, lineEnd(win), nil
+}
+
+// lineEnd returns the index of the first CR or LF in b, or -1.
+func lineEnd(b []byte) int {
+	i := bytes.IndexByte(b, '\n')
+	lim := i
+	if i < 0 {
+		lim = len(b)
+	}
+	if j := bytes.IndexByte(b[:lim], '\r'); j >= 0 {
+		return j
+	}
+	return i
 }
 
 func (l *lexer) push(boundary string) { l.bounds = append(l.bounds, []byte("--"+boundary)) }

@@ -3,7 +3,9 @@
 package smime
 
 import (
+	"bufio"
 	"bytes"
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -29,6 +31,11 @@ type Protector struct {
 	// EncryptOptions are passed to the encryption step; nil gives
 	// AES-256-CBC.
 	EncryptOptions *EncryptOptions
+	// TempDir is where a message larger than 1 MiB waits, in canonical
+	// form, between being read and being signed or encrypted; "" means
+	// os.TempDir(). The file is encrypted with a key held only in memory
+	// and is removed (on Unix, unlinked as soon as it is opened).
+	TempDir string
 }
 
 // Protect reads a message from msg and writes it to w with its MIME
@@ -46,22 +53,36 @@ type Protector struct {
 // SEC-29); errors from [Sign] and [Encrypt] are passed on. On
 // error nothing is written to w.
 //
-// Memory: the message is read once into memory; the signature and AES-CBC
-// encryption are computed while the result is written, so no second copy
-// is made (AES-GCM makes one).
+// Memory: Protect streams. The message is read once and its entity,
+// brought into canonical form and hashed on the way, waits in memory up
+// to 1 MiB and beyond that in an encrypted temporary file in TempDir;
+// the signature and the encryption (AES-CBC and AES-GCM alike) are then
+// computed while the result is written. What Protect holds does not grow
+// with the size of the message, except for one header of one part at a
+// time.
 func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	if p.Signer == nil && len(p.Recipients) == 0 {
 		return errors.New("smime: Protector needs a Signer or Recipients")
 	}
-	b, err := readAll(msg)
-	if err != nil {
-		return fmt.Errorf("smime: read message: %w", err)
+	if err := p.check(); err != nil {
+		return err
 	}
-	outer, entity, err := splitMessage(b)
+	br := bufio.NewReaderSize(msg, 64<<10)
+	outer, entityHead, err := readMessageHeader(br)
 	if err != nil {
 		return err
 	}
-	e, err := p.protect(entity)
+	var h crypto.Hash
+	var boundaries io.Reader
+	if p.Signer != nil {
+		h, boundaries = signHash(p.SignOptions), boundaryFor(p.SignOptions)
+	}
+	c, err := spoolCanonical(io.MultiReader(bytes.NewReader(entityHead), br), p.TempDir, h, boundaries)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	e, err := p.protect(c)
 	if err != nil {
 		return err
 	}
@@ -71,21 +92,57 @@ func (p *Protector) Protect(w io.Writer, msg io.Reader) error {
 	return e.writeTo(w)
 }
 
-func (p *Protector) protect(entity []byte) (*outEntity, error) {
-	content, err := canonicalize(entity)
-	if err != nil {
-		return nil, err
+// check makes the certificate checks before anything is read.
+func (p *Protector) check() error {
+	if p.Signer != nil {
+		if _, err := signCheck(p.Signer, p.SignOptions); err != nil {
+			return err
+		}
 	}
+	if len(p.Recipients) > 0 {
+		return checkRecipients(p.Recipients, p.EncryptOptions.now())
+	}
+	return nil
+}
+
+func (p *Protector) protect(c *canonical) (*outEntity, error) {
 	switch {
 	case len(p.Recipients) == 0:
-		return signOut(content, p.Signer, p.SignOptions)
+		return signOut(c, p.Signer, p.SignOptions)
 	case p.Signer == nil:
-		return encryptOut(int64(len(content)), func(w io.Writer) error {
-			_, err := w.Write(content)
-			return err
-		}, p.Recipients, p.EncryptOptions)
+		return encryptOut(c.Len(), writeAll(c), p.Recipients, p.EncryptOptions)
 	}
-	return signEncryptOut(content, p.Signer, p.Recipients, p.SignOptions, p.EncryptOptions)
+	return signEncryptOut(c, p.Signer, p.Recipients, p.SignOptions, p.EncryptOptions)
+}
+
+// readMessageHeader reads a message's header from r, up to and including
+// the empty line after it, and returns it as splitMessage does: the
+// fields that are not Content-* nor MIME-Version, with MIME-Version: 1.0
+// after them, and the header of the entity (the Content-* fields and an
+// empty line). r is left at the first byte of the body.
+func readMessageHeader(r *bufio.Reader) (outer, entityHead []byte, err error) {
+	var h []byte
+	for {
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, nil, formatErrorf("header line longer than %d octets", maxLine)
+		}
+		h = append(h, line...)
+		if len(h) > maxHeader {
+			return nil, nil, formatErrorf("message header longer than %d octets", maxHeader)
+		}
+		if err == io.EOF || len(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))) == 0 {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("smime: read message: %w", err)
+		}
+	}
+	outer, entityHead, err = splitMessage(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	return outer, entityHead, nil
 }
 
 // splitMessage returns the header fields of msg that are not Content-*

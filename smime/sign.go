@@ -5,10 +5,8 @@ package smime
 import (
 	"bytes"
 	"crypto"
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -72,19 +70,19 @@ var hashes = map[crypto.Hash]struct {
 // allowed for email protection; otherwise a [*CertificateError] is
 // returned.
 func Sign(entity io.Reader, s *Signer, o *SignOptions) (*Entity, error) {
-	content, err := readCanonical(entity)
+	if _, err := signCheck(s, o); err != nil {
+		return nil, err
+	}
+	c, err := spoolCanonical(entity, "", signHash(o), boundaryFor(o))
 	if err != nil {
 		return nil, err
 	}
-	return sign(content, s, o)
-}
-
-func readCanonical(r io.Reader) ([]byte, error) {
-	b, err := readAll(r)
+	defer c.Close()
+	out, err := signOut(c, s, o)
 	if err != nil {
-		return nil, fmt.Errorf("smime: read entity: %w", err)
+		return nil, err
 	}
-	return canonicalize(b)
+	return out.entity()
 }
 
 // readAll is io.ReadAll that sizes its buffer once when r tells its
@@ -107,26 +105,31 @@ func readAll(r io.Reader) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-func sign(content []byte, s *Signer, o *SignOptions) (*Entity, error) {
-	out, err := signOut(content, s, o)
-	if err != nil {
-		return nil, err
+// signHash is the digest o asks for.
+func signHash(o *SignOptions) crypto.Hash {
+	if o != nil && o.Hash != 0 {
+		return o.Hash
 	}
-	return out.entity()
+	return crypto.SHA256
 }
 
-// signOut checks the signer, signs content and returns the signed entity
-// ready to be written.
-func signOut(content []byte, s *Signer, o *SignOptions) (*outEntity, error) {
+// boundaryFor is where a detached signature's multipart boundary is drawn
+// from; nil for an opaque signature, which needs none.
+func boundaryFor(o *SignOptions) io.Reader {
+	if o != nil && o.Opaque {
+		return nil
+	}
+	return boundarySource(o)
+}
+
+// signCheck checks the signer and the options before any content is
+// read, and returns the signer's encryption certificate to announce.
+func signCheck(s *Signer, o *SignOptions) (*x509.Certificate, error) {
 	if s == nil || s.Certificate == nil || s.Key == nil {
 		return nil, errors.New("smime: Signer needs a Certificate and a Key")
 	}
-	h := crypto.SHA256
-	if o != nil && o.Hash != 0 {
-		h = o.Hash
-	}
-	alg, ok := hashes[h]
-	if !ok {
+	h := signHash(o)
+	if _, ok := hashes[h]; !ok {
 		return nil, fmt.Errorf("smime: digest %v not supported; use SHA-256, SHA-384 or SHA-512", h)
 	}
 	if err := checkSigningCert(s.Certificate, o.now()); err != nil {
@@ -135,32 +138,30 @@ func signOut(content []byte, s *Signer, o *SignOptions) (*outEntity, error) {
 	if err := s.checkKey(); err != nil {
 		return nil, err
 	}
-	enc, err := s.encryptionCert(o.now())
+	return s.encryptionCert(o.now())
+}
+
+// signOut signs the canonical content c, whose digest was taken under
+// signHash(o), and returns the signed entity ready to be written.
+func signOut(c *canonical, s *Signer, o *SignOptions) (*outEntity, error) {
+	enc, err := signCheck(s, o)
 	if err != nil {
 		return nil, err
 	}
-	d := h.New()
-	d.Write(content)
+	h := signHash(o)
 	opaque := o != nil && o.Opaque
-	prefix, suffix, err := buildSignedData(&signParams{signer: s, hash: h, digest: d.Sum(nil),
-		content: content, opaque: opaque, now: o.now(), encCert: enc})
+	prefix, suffix, err := buildSignedData(&signParams{signer: s, hash: h, digest: c.digest,
+		contentLen: c.Len(), opaque: opaque, now: o.now(), encCert: enc})
 	if err != nil {
 		return nil, err
 	}
 	if !opaque {
-		return multipartSigned(content, prefix, alg.micalg, o)
+		return multipartSigned(c, prefix, hashes[h].micalg), nil
 	}
 	e := &outEntity{header: pkcs7MIMEHeader("signed-data")}
-	e.size, e.body = b64Body(int64(len(prefix)+len(content)+len(suffix)), func(w io.Writer) error {
-		_, err := rawBodyWrite(w, prefix, content, suffix)
-		return err
-	})
+	n, body := joinBody(bytesPiece(prefix), c, bytesPiece(suffix))
+	e.size, e.body = b64Body(n, body)
 	return e, nil
-}
-
-func rawBodyWrite(w io.Writer, pieces ...[]byte) (int64, error) {
-	n, body := rawBody(pieces...)
-	return n, body(w)
 }
 
 // orderChain returns the certificates that form the issuer path of leaf,
@@ -191,39 +192,17 @@ func issuerIndex(c *x509.Certificate, certs []*x509.Certificate) int {
 	return -1
 }
 
-// multipartSigned wraps content and the detached signature in
-// multipart/signed (RFC 1847 §2.1, RFC 8551 §3.5.3).
-func multipartSigned(content, der []byte, micalg string, o *SignOptions) (*outEntity, error) {
-	boundary, err := newBoundary(o, content)
-	if err != nil {
-		return nil, err
-	}
+// multipartSigned wraps the content c and the detached signature in
+// multipart/signed (RFC 1847 §2.1, RFC 8551 §3.5.3), with c's boundary.
+func multipartSigned(c *canonical, der []byte, micalg string) *outEntity {
+	boundary := c.boundary
 	sig := pkcs7MIMEPart("application/pkcs7-signature; name=\"smime.p7s\"", "smime.p7s", der)
 	e := &outEntity{header: []Field{{"Content-Type", fmt.Sprintf(
 		"multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
 		micalg, boundary)}}}
-	e.size, e.body = rawBody([]byte("--"+boundary+"\r\n"), content, []byte("\r\n--"+boundary+"\r\n"),
-		sig.Bytes(), []byte("--"+boundary+"--\r\n"))
-	return e, nil
-}
-
-// newBoundary returns a boundary that does not occur in content.
-func newBoundary(o *SignOptions, content []byte) (string, error) {
-	r := rand.Reader
-	if o != nil && o.Rand != nil {
-		r = o.Rand
-	}
-	for range 8 {
-		var buf [15]byte
-		if _, err := io.ReadFull(r, buf[:]); err != nil {
-			return "", fmt.Errorf("smime: boundary: %w", err)
-		}
-		b := "----=_smime_" + hex.EncodeToString(buf[:])
-		if !bytes.Contains(content, []byte(b)) {
-			return b, nil
-		}
-	}
-	return "", errors.New("smime: cannot find a boundary absent from the content")
+	e.size, e.body = joinBody(bytesPiece("--"+boundary+"\r\n"), c, bytesPiece("\r\n--"+boundary+"\r\n"),
+		bytesPiece(sig.Bytes()), bytesPiece("--"+boundary+"--\r\n"))
+	return e
 }
 
 // pkcs7MIME returns an application/pkcs7-mime entity (RFC 8551 §3.2).

@@ -40,18 +40,18 @@ var ecdsaAlgs = map[crypto.Hash]asn1.ObjectIdentifier{
 
 // signParams is one signature to make.
 type signParams struct {
-	signer  *Signer
-	hash    crypto.Hash
-	digest  []byte            // of the content
-	content []byte            // embedded when opaque, else nil
-	opaque  bool              // embed content
-	now     time.Time         // signing time
-	encCert *x509.Certificate // announced for encryption, or nil
+	signer     *Signer
+	hash       crypto.Hash
+	digest     []byte            // of the content
+	contentLen int64             // of the content
+	opaque     bool              // embed content
+	now        time.Time         // signing time
+	encCert    *x509.Certificate // announced for encryption, or nil
 }
 
 // buildSignedData returns the DER ContentInfo holding a SignedData with
 // one signer, split around the content: for an opaque signature the DER
-// is prefix, p.content, suffix; for a detached one it is prefix alone.
+// is prefix, the content, suffix; for a detached one it is prefix alone.
 // The signed attributes are content type (id-data), signing time, message
 // digest, SMIMECapabilities and the encryption key preference (RFC 8551
 // §2.5).
@@ -73,7 +73,7 @@ func buildSignedData(p *signParams) (prefix, suffix []byte, err error) {
 	after := append(der(0xa0, certificates(p)...), der(0x31, signerInfo)...)
 	var d derAround
 	if p.opaque {
-		d = derAround{prefix: derHeader(0x04, len(p.content)), n: len(p.content)}
+		d = derAround{prefix: derHeader(0x04, int(p.contentLen)), n: int(p.contentLen)}
 		d.wrap(0xa0, nil, nil)
 		d.wrap(0x30, mustMarshal(oidData), nil)
 	} else {

@@ -25,14 +25,14 @@ type spool struct {
 	dir   string // for the temporary file; "" means os.TempDir
 	limit int
 
-	mem     bytes.Buffer
-	file    *os.File
-	name    string // set while the file still has a name to remove
-	block   cipher.Block
-	iv      []byte
-	enc     cipher.Stream // encrypts what is written to the file
-	scratch []byte
-	n       int64
+	mem   bytes.Buffer
+	file  *os.File
+	name  string // set while the file still has a name to remove
+	block cipher.Block
+	iv    []byte
+	enc   cipher.Stream // encrypts what is written to the file
+	wbuf  []byte        // written, not yet in the file
+	n     int64
 }
 
 // spoolChunk is the size of the pieces the file is written and read in.
@@ -55,16 +55,31 @@ func (s *spool) Write(p []byte) (int, error) {
 	}
 	taken := len(p)
 	for len(p) > 0 {
-		k := min(len(p), spoolChunk)
-		buf := s.scratch[:k]
-		s.enc.XORKeyStream(buf, p[:k])
-		if _, err := s.file.Write(buf); err != nil {
-			return 0, fmt.Errorf("smime: spool: %w", err)
-		}
+		k := min(len(p), cap(s.wbuf)-len(s.wbuf))
+		s.wbuf = append(s.wbuf, p[:k]...)
 		s.n += int64(k)
 		p = p[k:]
+		if len(s.wbuf) == cap(s.wbuf) {
+			if err := s.flush(); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return taken, nil
+}
+
+// flush encrypts and writes the buffered bytes to the file.
+func (s *spool) flush() error {
+	if len(s.wbuf) == 0 {
+		return nil
+	}
+	s.enc.XORKeyStream(s.wbuf, s.wbuf)
+	_, err := s.file.Write(s.wbuf)
+	s.wbuf = s.wbuf[:0]
+	if err != nil {
+		return fmt.Errorf("smime: spool: %w", err)
+	}
+	return nil
 }
 
 // toFile moves the spool to an encrypted temporary file.
@@ -87,7 +102,7 @@ func (s *spool) toFile() error {
 		s.name = "" // unlinked; the open file stays readable
 	}
 	s.enc = cipher.NewCTR(s.block, s.iv)
-	s.scratch = make([]byte, spoolChunk)
+	s.wbuf = make([]byte, 0, spoolChunk)
 	mem := s.mem.Bytes()
 	s.n -= int64(len(mem))
 	if _, err := s.Write(mem); err != nil {
@@ -103,6 +118,9 @@ func (s *spool) WriteTo(w io.Writer) (int64, error) {
 	if s.file == nil {
 		n, err := w.Write(s.mem.Bytes())
 		return int64(n), err
+	}
+	if err := s.flush(); err != nil {
+		return 0, err
 	}
 	dec := cipher.NewCTR(s.block, s.iv)
 	r := io.NewSectionReader(s.file, 0, s.n)
@@ -136,8 +154,16 @@ func (s *spool) Reader() io.Reader {
 	if s.file == nil {
 		return bytes.NewReader(s.mem.Bytes())
 	}
+	if err := s.flush(); err != nil {
+		return iotestErrReader{err}
+	}
 	return cipher.StreamReader{S: cipher.NewCTR(s.block, s.iv), R: io.NewSectionReader(s.file, 0, s.n)}
 }
+
+// iotestErrReader returns err from every Read.
+type iotestErrReader struct{ err error }
+
+func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
 
 // Close releases the memory and removes the temporary file.
 func (s *spool) Close() error {
