@@ -21,22 +21,22 @@ import (
 // of this package's parser, so that what openssl recovers is compared
 // with what the generator put in by content, not by bytes.
 
-// decodeLeaves parses a MIME entity or whole message and returns its leaf
+// bigDecodeLeaves parses a MIME entity or whole message and returns its leaf
 // parts in depth-first order, each with the length and SHA-256 of its
 // decoded content. Text sent as 7bit, 8bit or binary is taken with CRLF
 // line ends; a message/rfc822 part is descended into.
-func decodeLeaves(r io.Reader) ([]bigLeaf, error) {
+func bigDecodeLeaves(r io.Reader) ([]bigLeaf, error) {
 	br := bufio.NewReader(r)
 	h, err := textproto.NewReader(br).ReadMIMEHeader()
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	return appendLeaves(nil, h, br, 0)
+	return bigAppendLeaves(nil, h, br, 0)
 }
 
-// appendLeaves appends the leaves of the entity with header h and body
+// bigAppendLeaves appends the leaves of the entity with header h and body
 // to out.
-func appendLeaves(out []bigLeaf, h textproto.MIMEHeader, body io.Reader, depth int) ([]bigLeaf, error) {
+func bigAppendLeaves(out []bigLeaf, h textproto.MIMEHeader, body io.Reader, depth int) ([]bigLeaf, error) {
 	if depth > 8 {
 		return nil, fmt.Errorf("nested deeper than 8 levels")
 	}
@@ -59,7 +59,7 @@ func appendLeaves(out []bigLeaf, h textproto.MIMEHeader, body io.Reader, depth i
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", mt, err)
 			}
-			if out, err = appendLeaves(out, p.Header, p, depth+1); err != nil {
+			if out, err = bigAppendLeaves(out, p.Header, p, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -69,17 +69,17 @@ func appendLeaves(out []bigLeaf, h textproto.MIMEHeader, body io.Reader, depth i
 		if err != nil {
 			return nil, fmt.Errorf("message/rfc822 header: %w", err)
 		}
-		return appendLeaves(out, inner, br, depth+1)
+		return bigAppendLeaves(out, inner, br, depth+1)
 	}
-	l, err := decodeBigLeaf(mt, strings.ToLower(h.Get("Content-Transfer-Encoding")), body)
+	l, err := bigDecodeLeaf(mt, strings.ToLower(h.Get("Content-Transfer-Encoding")), body)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, l), nil
 }
 
-// decodeBigLeaf hashes the decoded content of one leaf part.
-func decodeBigLeaf(mt, cte string, body io.Reader) (bigLeaf, error) {
+// bigDecodeLeaf hashes the decoded content of one leaf part.
+func bigDecodeLeaf(mt, cte string, body io.Reader) (bigLeaf, error) {
 	var dec io.Reader
 	switch cte {
 	case "base64":
@@ -109,11 +109,11 @@ func decodeBigLeaf(mt, cte string, body io.Reader) (bigLeaf, error) {
 	return l, nil
 }
 
-// checkCanonical reports the first way in which an entity is not in the
+// bigCheckCanonical reports the first way in which an entity is not in the
 // form RFC 8551 §3.1 asks for and canonicalization promises: 7-bit
 // octets without NUL, every line ended by CRLF and at most 998 octets
 // long, no white space at a line end.
-func checkCanonical(b []byte) error {
+func bigCheckCanonical(b []byte) error {
 	for i, n := 0, 1; len(b) > 0; n++ {
 		end := bytes.IndexByte(b, '\n')
 		if end < 0 {

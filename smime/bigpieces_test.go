@@ -10,24 +10,24 @@ import (
 // The pieces here make a generated message as it is read, a few KiB at
 // a time (see bigMessage).
 
-// piece appends the next bytes of a stream to dst and reports whether
+// bigPiece appends the next bytes of a stream to dst and reports whether
 // more follow.
-type piece func(dst []byte) ([]byte, bool)
+type bigPiece func(dst []byte) ([]byte, bool)
 
-// static is a piece that writes s.
-func static(s string) piece {
+// bigStatic is a piece that writes s.
+func bigStatic(s string) bigPiece {
 	return func(dst []byte) ([]byte, bool) { return append(dst, s...), false }
 }
 
-// pieceChunk is about how many bytes one call of a piece adds.
-const pieceChunk = 32 << 10
+// bigChunk is about how many bytes one call of a piece adds.
+const bigChunk = 32 << 10
 
-// base64Piece encodes the bytes of a new source in lines of width
+// bigBase64Piece encodes the bytes of a new source in lines of width
 // characters ending in eol.
-func base64Piece(newSrc func() *randSource, width int, eol string) piece {
-	var src *randSource
+func bigBase64Piece(newSrc func() *bigRandSource, width int, eol string) bigPiece {
+	var src *bigRandSource
 	lineIn := width / 4 * 3
-	raw := make([]byte, 0, pieceChunk/width*lineIn)
+	raw := make([]byte, 0, bigChunk/width*lineIn)
 	return func(dst []byte) ([]byte, bool) {
 		if src == nil {
 			src = newSrc()
@@ -44,33 +44,33 @@ func base64Piece(newSrc func() *randSource, width int, eol string) piece {
 	}
 }
 
-// rawPiece copies the bytes of a new source unchanged.
-func rawPiece(newSrc func() *randSource) piece {
-	var src *randSource
+// bigRawPiece copies the bytes of a new source unchanged.
+func bigRawPiece(newSrc func() *bigRandSource) bigPiece {
+	var src *bigRandSource
 	return func(dst []byte) ([]byte, bool) {
 		if src == nil {
 			src = newSrc()
 		}
 		dst = dst[:cap(dst)]
-		if len(dst) < pieceChunk {
-			dst = make([]byte, pieceChunk)
+		if len(dst) < bigChunk {
+			dst = make([]byte, bigChunk)
 		}
 		n, _ := io.ReadFull(src, dst)
 		return dst[:n], n == len(dst)
 	}
 }
 
-// linesPiece writes the lines of a new source, each through enc (which
+// bigLinesPiece writes the lines of a new source, each through enc (which
 // gets the line's number) and followed by eol.
-func linesPiece(newSrc func() lineSource, eol string, enc func(dst, line []byte, i int) []byte) piece {
-	var src lineSource
+func bigLinesPiece(newSrc func() bigLineSource, eol string, enc func(dst, line []byte, i int) []byte) bigPiece {
+	var src bigLineSource
 	var line []byte
 	i := 0
 	return func(dst []byte) ([]byte, bool) {
 		if src == nil {
 			src = newSrc()
 		}
-		for len(dst) < pieceChunk {
+		for len(dst) < bigChunk {
 			var more bool
 			if line, more = src.line(line[:0]); !more {
 				return dst, false
@@ -82,12 +82,12 @@ func linesPiece(newSrc func() lineSource, eol string, enc func(dst, line []byte,
 	}
 }
 
-// qpLine encodes one text line as quoted-printable the way a careless
+// bigQPLine encodes one text line as quoted-printable the way a careless
 // encoder does: every other line longer than 76 characters stays whole
 // (the others get soft line breaks), and one line in seven gets spaces of
 // transport padding at its end, which decoders drop (RFC 2045 §6.7 (3)).
 // The line itself never ends in white space.
-func qpLine(dst, line []byte, i int) []byte {
+func bigQPLine(dst, line []byte, i int) []byte {
 	const hex = "0123456789ABCDEF"
 	col := 0
 	wrap := i%2 == 0
@@ -114,16 +114,16 @@ func qpLine(dst, line []byte, i int) []byte {
 	return dst
 }
 
-// pieceReader reads the bytes its pieces make, one piece after the
+// bigReader reads the bytes its pieces make, one piece after the
 // other, holding only the latest chunk.
-type pieceReader struct {
-	pieces  []piece
+type bigReader struct {
+	pieces  []bigPiece
 	buf     []byte
 	pending []byte
 }
 
 // Read fills p from the current piece, moving to the next at its end.
-func (r *pieceReader) Read(p []byte) (int, error) {
+func (r *bigReader) Read(p []byte) (int, error) {
 	for len(r.pending) == 0 {
 		if len(r.pieces) == 0 {
 			return 0, io.EOF

@@ -12,22 +12,22 @@ import (
 // message's leaf parts (see bigMessage), the same whatever the sizes of
 // the reads.
 
-// randSource reads n pseudo-random bytes from a PCG generator; the bytes
+// bigRandSource reads n pseudo-random bytes from a PCG generator; the bytes
 // do not depend on the sizes of the reads.
-type randSource struct {
+type bigRandSource struct {
 	r    *rand.Rand
 	left int64
 	word [8]byte
 	nw   int // unread bytes at the end of word
 }
 
-// newRandSource returns a source of n bytes seeded with seed1 and seed2.
-func newRandSource(seed1, seed2 uint64, n int64) *randSource {
-	return &randSource{r: rand.New(rand.NewPCG(seed1, seed2^0x62696e617279)), left: n}
+// newBigRandSource returns a source of n bytes seeded with seed1 and seed2.
+func newBigRandSource(seed1, seed2 uint64, n int64) *bigRandSource {
+	return &bigRandSource{r: rand.New(rand.NewPCG(seed1, seed2^0x62696e617279)), left: n}
 }
 
 // Read fills p with the next bytes, up to the n of the source.
-func (s *randSource) Read(p []byte) (int, error) {
+func (s *bigRandSource) Read(p []byte) (int, error) {
 	if s.left == 0 {
 		return 0, io.EOF
 	}
@@ -51,21 +51,21 @@ func (s *randSource) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// lineSource gives lines of text one at a time, without their line end.
-type lineSource interface {
+// bigLineSource gives lines of text one at a time, without their line end.
+type bigLineSource interface {
 	// line appends the next line to dst and reports false, with dst
 	// unchanged, when there is none.
 	line(dst []byte) ([]byte, bool)
 }
 
-// fixedSource gives the lines it holds.
-type fixedSource []string
+// bigFixedSource gives the lines it holds.
+type bigFixedSource []string
 
-// fixedLines returns a lineSource of lines.
-func fixedLines(lines ...string) lineSource { return (*fixedSource)(&lines) }
+// bigFixedLines returns a bigLineSource of lines.
+func bigFixedLines(lines ...string) bigLineSource { return (*bigFixedSource)(&lines) }
 
 // line gives the next fixed line.
-func (f *fixedSource) line(dst []byte) ([]byte, bool) {
+func (f *bigFixedSource) line(dst []byte) ([]byte, bool) {
 	if len(*f) == 0 {
 		return dst, false
 	}
@@ -74,31 +74,31 @@ func (f *fixedSource) line(dst []byte) ([]byte, bool) {
 	return dst, true
 }
 
-// textSource makes UTF-8 text lines of random words until about n bytes
+// bigTextSource makes UTF-8 text lines of random words until about n bytes
 // are made. Most lines fit in 76 columns, some run to a few hundred
 // octets (never over 998), some are empty; with trailing set, one line in
 // nine ends in spaces or a tab.
-type textSource struct {
+type bigTextSource struct {
 	r        *rand.Rand
 	left     int64
 	trailing bool
 }
 
-// textWords are the words of generated text: ASCII and UTF-8, some
+// bigTextWords are the words of generated text: ASCII and UTF-8, some
 // that look like quoted-printable or boundaries.
-var textWords = []string{
+var bigTextWords = []string{
 	"the", "report", "numbers", "quarter", "and", "of", "to", "From", "a=b", "50%",
 	"--", "Grüße", "naïve", "façade", "smörgåsbord", "€100", "日本語", "Ελληνικά",
 	"déjà", "vu", "mailwright", "S/MIME", "signature", "x", "=3D", "(see", "below)",
 }
 
-// newTextSource returns a source of about n bytes of text lines.
-func newTextSource(seed1, seed2 uint64, n int64, trailing bool) *textSource {
-	return &textSource{r: rand.New(rand.NewPCG(seed1, seed2^0x74657874)), left: n, trailing: trailing}
+// newBigTextSource returns a source of about n bytes of text lines.
+func newBigTextSource(seed1, seed2 uint64, n int64, trailing bool) *bigTextSource {
+	return &bigTextSource{r: rand.New(rand.NewPCG(seed1, seed2^0x74657874)), left: n, trailing: trailing}
 }
 
 // line makes the next line of random words.
-func (s *textSource) line(dst []byte) ([]byte, bool) {
+func (s *bigTextSource) line(dst []byte) ([]byte, bool) {
 	if s.left <= 0 {
 		return dst, false
 	}
@@ -118,7 +118,7 @@ func (s *textSource) line(dst []byte) ([]byte, bool) {
 		if len(dst) > start {
 			dst = append(dst, ' ')
 		}
-		dst = append(dst, textWords[s.r.IntN(len(textWords))]...)
+		dst = append(dst, bigTextWords[s.r.IntN(len(bigTextWords))]...)
 	}
 	if s.trailing && s.r.IntN(9) == 0 {
 		dst = append(dst, []string{" ", "  ", "\t", " \t "}[s.r.IntN(4)]...)

@@ -51,10 +51,10 @@ func TestProtectBigInterop(t *testing.T) {
 					t.Fatalf("Protect: %v", err)
 				}
 				entity := bigRecover(t, p, m.pr, out.Bytes())
-				if err := checkCanonical(entity); err != nil {
+				if err := bigCheckCanonical(entity); err != nil {
 					t.Errorf("recovered entity not canonical: %v", err)
 				}
-				got, err := decodeLeaves(bytes.NewReader(entity))
+				got, err := bigDecodeLeaves(bytes.NewReader(entity))
 				if err != nil {
 					t.Fatalf("decoding the recovered entity: %v", err)
 				}

@@ -36,11 +36,11 @@ func TestProtectStreamsLargeAttachment(t *testing.T) {
 		t.Skip("allocations differ under the race detector")
 	}
 	p := getPKI(t)
-	gen := allocated(func() { io.Copy(io.Discard, bigMessage(protectMemSize, "base64")) })
+	gen := bigAllocated(func() { io.Copy(io.Discard, bigMessage(protectMemSize, "base64")) })
 	if gen > 1<<20 {
-		t.Fatalf("reading bigMessage(64 MiB) alone allocated %s, want under 1 MiB", mib(gen))
+		t.Fatalf("reading bigMessage(64 MiB) alone allocated %s, want under 1 MiB", bigMiB(gen))
 	}
-	t.Logf("reading bigMessage(64 MiB) alone allocated %s", mib(gen))
+	t.Logf("reading bigMessage(64 MiB) alone allocated %s", bigMiB(gen))
 	modes := bigModes(p)
 	tests := []struct {
 		kind string
@@ -52,21 +52,21 @@ func TestProtectStreamsLargeAttachment(t *testing.T) {
 		m := modes[tt.mode]
 		t.Run(m.name+"/"+tt.kind, func(t *testing.T) {
 			var err error
-			n := allocated(func() { err = m.pr.Protect(io.Discard, bigMessage(protectMemSize, tt.kind)) })
+			n := bigAllocated(func() { err = m.pr.Protect(io.Discard, bigMessage(protectMemSize, tt.kind)) })
 			if err != nil {
 				t.Fatalf("Protect: %v", err)
 			}
-			t.Logf("Protect of a %s %s message allocated %s", mib(protectMemSize), tt.kind, mib(n))
+			t.Logf("Protect of a %s %s message allocated %s", bigMiB(protectMemSize), tt.kind, bigMiB(n))
 			if n >= protectAllocLimit {
 				t.Errorf("Protect of a %s %s message allocated %s, want under %s: the message is held in memory",
-					mib(protectMemSize), tt.kind, mib(n), mib(protectAllocLimit))
+					bigMiB(protectMemSize), tt.kind, bigMiB(n), bigMiB(protectAllocLimit))
 			}
 		})
 	}
 }
 
-// allocated returns the bytes allocated on the heap while f runs.
-func allocated(f func()) uint64 {
+// bigAllocated returns the bytes allocated on the heap while f runs.
+func bigAllocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -75,5 +75,5 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// mib formats a number of bytes in MiB.
-func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// bigMiB formats a number of bytes in MiB.
+func bigMiB(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -44,7 +44,7 @@ var bigKinds = []string{"base64", "base64-lf", "qp", "8bit", "binary", "nested"}
 // [bigLeaves] tells what its parts hold once decoded.
 func bigMessage(size int64, kind string) io.Reader {
 	m := newBigMessage(size, kind)
-	r := &pieceReader{}
+	r := &bigReader{}
 	r.pieces = m.pieces(m.eol, nil)
 	return r
 }
@@ -84,8 +84,8 @@ type bigPart struct {
 // bigBody is the content of a leaf part and the way it is encoded.
 type bigBody struct {
 	typ    string // media type, for bigLeaf
-	binary func() *randSource
-	text   func() lineSource
+	binary func() *bigRandSource
+	text   func() bigLineSource
 	enc    string // "b64", "identity" or "qp"
 	width  int    // base64 line length
 }
@@ -110,11 +110,11 @@ func newBigMessage(size int64, kind string) *bigMessageGen {
 	h := fnv.New64a()
 	h.Write([]byte(kind))
 	seed := h.Sum64()
-	binarySrc := func(n int64) func() *randSource {
-		return func() *randSource { return newRandSource(uint64(size), seed, n) }
+	binarySrc := func(n int64) func() *bigRandSource {
+		return func() *bigRandSource { return newBigRandSource(uint64(size), seed, n) }
 	}
-	textSrc := func(n int64, trailing bool) func() lineSource {
-		return func() lineSource { return newTextSource(uint64(size), seed, n, trailing) }
+	textSrc := func(n int64, trailing bool) func() bigLineSource {
+		return func() bigLineSource { return newBigTextSource(uint64(size), seed, n, trailing) }
 	}
 	eol := "\r\n"
 	var att *bigPart
@@ -162,8 +162,8 @@ func newBigMessage(size int64, kind string) *bigMessageGen {
 func introPart() *bigPart {
 	return &bigPart{
 		header: []string{"Content-Type: text/plain; charset=us-ascii", "Content-Transfer-Encoding: 7bit"},
-		leaf: &bigBody{typ: "text/plain", enc: "identity", text: func() lineSource {
-			return fixedLines("Hi Bob,", "", "the file you asked for is attached.", "", "Alice")
+		leaf: &bigBody{typ: "text/plain", enc: "identity", text: func() bigLineSource {
+			return bigFixedLines("Hi Bob,", "", "the file you asked for is attached.", "", "Alice")
 		}},
 	}
 }
@@ -197,20 +197,20 @@ func textAttachment(cte string, b *bigBody) *bigPart {
 func nestedPart(att *bigBody) *bigPart {
 	plain := &bigPart{
 		header: []string{"Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"},
-		leaf: &bigBody{typ: "text/plain", enc: "qp", text: func() lineSource {
-			return fixedLines("Forwarding the report — see below.", "", "Alice")
+		leaf: &bigBody{typ: "text/plain", enc: "qp", text: func() bigLineSource {
+			return bigFixedLines("Forwarding the report — see below.", "", "Alice")
 		}},
 	}
 	html := &bigPart{
 		header: []string{"Content-Type: text/html; charset=us-ascii"},
-		leaf: &bigBody{typ: "text/html", enc: "identity", text: func() lineSource {
-			return fixedLines("<html><body>", "<p>Forwarding the report &mdash; see below.</p>", "</body></html>")
+		leaf: &bigBody{typ: "text/html", enc: "identity", text: func() bigLineSource {
+			return bigFixedLines("<html><body>", "<p>Forwarding the report &mdash; see below.</p>", "</body></html>")
 		}},
 	}
 	fwdText := &bigPart{
 		header: []string{"Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"},
-		leaf: &bigBody{typ: "text/plain", enc: "identity", text: func() lineSource {
-			return fixedLines("Grüße aus Köln,", "die Zahlen für das Quartal hängen an.", "", "Carol")
+		leaf: &bigBody{typ: "text/plain", enc: "identity", text: func() bigLineSource {
+			return bigFixedLines("Grüße aus Köln,", "die Zahlen für das Quartal hängen an.", "", "Carol")
 		}},
 	}
 	fwd := &bigPart{
@@ -247,8 +247,8 @@ func nestedPart(att *bigBody) *bigPart {
 // pieces appends the pieces that write p, with line end eol, to out. A
 // multipart is written as mailwright's mime package writes one: each
 // delimiter but the first preceded by a line end of its own.
-func (p *bigPart) pieces(eol string, out []piece) []piece {
-	out = append(out, static(strings.Join(p.header, eol)+eol+eol))
+func (p *bigPart) pieces(eol string, out []bigPiece) []bigPiece {
+	out = append(out, bigStatic(strings.Join(p.header, eol)+eol+eol))
 	switch {
 	case p.boundary != "":
 		for i, c := range p.children {
@@ -256,14 +256,14 @@ func (p *bigPart) pieces(eol string, out []piece) []piece {
 			if i > 0 {
 				d = eol + d
 			}
-			out = append(out, static(d))
+			out = append(out, bigStatic(d))
 			out = c.pieces(eol, out)
 		}
-		out = append(out, static(eol+"--"+p.boundary+"--"+eol))
+		out = append(out, bigStatic(eol+"--"+p.boundary+"--"+eol))
 	case p.enclosed != nil:
 		out = p.enclosed.pieces(eol, out)
 	default:
-		out = append(out, p.leaf.piece(eol))
+		out = append(out, p.leaf.encoder(eol))
 	}
 	return out
 }
@@ -300,17 +300,17 @@ func (p *bigPart) leaves(out []bigLeaf) []bigLeaf {
 	return append(out, l)
 }
 
-// piece returns the piece that writes the encoded body of b.
-func (b *bigBody) piece(eol string) piece {
+// encoder returns the piece that writes the encoded body of b.
+func (b *bigBody) encoder(eol string) bigPiece {
 	switch {
 	case b.binary != nil && b.enc == "b64":
-		return base64Piece(b.binary, b.width, eol)
+		return bigBase64Piece(b.binary, b.width, eol)
 	case b.binary != nil:
-		return rawPiece(b.binary)
+		return bigRawPiece(b.binary)
 	case b.enc == "qp":
-		return linesPiece(b.text, eol, qpLine)
+		return bigLinesPiece(b.text, eol, bigQPLine)
 	}
-	return linesPiece(b.text, eol, func(dst, line []byte, _ int) []byte { return append(dst, line...) })
+	return bigLinesPiece(b.text, eol, func(dst, line []byte, _ int) []byte { return append(dst, line...) })
 }
 
 // TestBigMessage checks the generator itself, so that a failure of the
@@ -330,9 +330,9 @@ func TestBigMessage(t *testing.T) {
 			if n := len(b); n < size*9/10 || n > size*11/10+4096 {
 				t.Errorf("message is %d bytes, want about %d", n, size)
 			}
-			got, err := decodeLeaves(bytes.NewReader(b))
+			got, err := bigDecodeLeaves(bytes.NewReader(b))
 			if err != nil {
-				t.Fatalf("decodeLeaves: %v", err)
+				t.Fatalf("bigDecodeLeaves: %v", err)
 			}
 			if want := bigLeaves(size, kind); !slices.Equal(got, want) {
 				t.Errorf("decoded leaves\n%v\nwant\n%v", got, want)
@@ -340,7 +340,7 @@ func TestBigMessage(t *testing.T) {
 			if err := iotest.TestReader(bigMessage(size, kind), b); err != nil {
 				t.Errorf("reads of other sizes: %v", err)
 			}
-			again := mustReadAll(t, bigMessage(size, kind))
+			again := bigReadAll(t, bigMessage(size, kind))
 			if !bytes.Equal(again, b) {
 				t.Errorf("a second bigMessage(%d, %q) differs from the first", size, kind)
 			}
@@ -351,8 +351,8 @@ func TestBigMessage(t *testing.T) {
 	}
 }
 
-// mustReadAll reads r to its end or fails the test.
-func mustReadAll(t *testing.T, r io.Reader) []byte {
+// bigReadAll reads r to its end or fails the test.
+func bigReadAll(t *testing.T, r io.Reader) []byte {
 	t.Helper()
 	b, err := io.ReadAll(r)
 	if err != nil {
