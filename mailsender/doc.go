@@ -98,9 +98,10 @@
 // *smime.CertificateError or [ErrNoRecipientCertificate] inside, and
 // nothing is sent or queued. Encrypting for a Bcc recipient puts a
 // reference to their certificate into the message every recipient gets;
-// send Bcc recipients a separate message to keep them hidden. Unlike the
-// rest of the pipeline, S/MIME holds the message in memory once while it
-// protects it (see the BUG note).
+// send Bcc recipients a separate message to keep them hidden. S/MIME
+// streams like the rest of the pipeline: the canonical entity waits in
+// SpoolDir, in a file encrypted under a key held only in memory, while it
+// is signed and encrypted.
 //
 // # Errors
 //

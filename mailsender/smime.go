@@ -106,7 +106,8 @@ func (s *Sender) protector(mm *mime.Message) (*protection, error) {
 	if p.Signer == nil && len(p.Recipients) == 0 {
 		return nil, fieldErr("Sender.SMIME", "has neither a signing key nor recipient certificates")
 	}
-	return &protection{p: p, spoolDir: s.SpoolDir}, nil
+	p.TempDir = s.SpoolDir
+	return &protection{p: p}, nil
 }
 
 // checkOptions checks the choices of algorithm.
@@ -262,38 +263,39 @@ func anyNames(certs []*x509.Certificate, addr string) bool {
 // oidEmailAddress is the PKCS #9 emailAddress attribute that older
 // certificates carry in their subject (RFC 8550 §3).
 
-// protection is what protects one message: the Protector and where it
-// spools the composed message first.
+// protection is what protects one message: the Protector, which spools
+// the canonical entity in Sender.SpoolDir when it is large.
 type protection struct {
-	p        *smime.Protector
-	spoolDir string
+	p *smime.Protector
 }
 
+// errProtectDone stops composing when Protect has stopped reading.
+var errProtectDone = errors.New("mailsender: S/MIME stopped reading the message")
+
 // writeMessage writes mm to w, protected by p when p is not nil. The
-// message is composed into a spool first, whose size then lets package
-// smime read it into one buffer of the right size (it needs the whole
-// entity to canonicalize it); a pipe would make it grow a buffer instead.
+// message is composed straight into smime's Protect through a pipe:
+// neither side holds it whole (Protect keeps its canonical form in an
+// encrypted spool while it signs or encrypts). An error composing the
+// message (an attachment that cannot be read) is returned as it is.
 func writeMessage(w io.Writer, mm *mime.Message, p *protection) error {
 	if p == nil {
 		_, err := mm.WriteTo(w)
 		return err
 	}
-	sp := &spool{dir: p.spoolDir}
-	defer sp.Close()
-	if _, err := mm.WriteTo(sp); err != nil {
-		return err
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := mm.WriteTo(pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	perr := p.p.Protect(w, pr)
+	pr.CloseWithError(errProtectDone) // unblocks the composer if Protect stopped early
+	if werr := <-done; werr != nil && !errors.Is(werr, errProtectDone) {
+		return werr
 	}
-	r, err := sp.Reader()
-	if err != nil {
-		return err
-	}
-	if err := p.p.Protect(w, r); err != nil {
-		return fmt.Errorf("mailsender: S/MIME: %w", err)
+	if perr != nil {
+		return fmt.Errorf("mailsender: S/MIME: %w", perr)
 	}
 	return nil
 }
-
-// BUG(mailwright): With Sender.SMIME the message is held in memory once
-// while it is signed or encrypted, because package smime canonicalizes
-// the whole MIME entity first; without S/MIME no message is held whole.
-// TODO(#7): stream the entity through smime.

@@ -54,13 +54,21 @@
 // choose [AES256GCM] when the recipients' clients read authEnveloped-data.
 // Decrypting GCM content uses implicit rejection for the RSA step, so a
 // wrong key and a forged key look alike.
+//
+// # Memory
+//
+// Signing and encrypting stream. The entity is read once, brought into
+// canonical form and hashed on the way, and waits in memory up to 1 MiB
+// and beyond that in a temporary file encrypted with AES-256-CTR under a
+// key held only in memory ([Protector.TempDir]); the signature and the
+// AES-CBC or AES-GCM encryption are then computed while the result is
+// written. A part whose transfer encoding depends on all its content (an
+// unencoded or quoted-printable part) waits the same way, 256 KiB of it
+// in memory, while that is decided. [Protector.Protect] writes to a
+// writer, so it holds the same amount for any size of message; [Sign],
+// [Encrypt] and [SignAndEncrypt] return an [Entity] whose Body holds the
+// result, and suit small entities.
 package smime
 
-// BUG(mailwright): The message or entity is read into memory, because
-// canonicalization needs its complete MIME structure. [Protector.Protect]
-// then holds one copy of it (parts already in canonical form, as
-// mailwright's mime package writes them, are not copied again, and it
-// signs and AES-CBC-encrypts while writing); [Sign], [Encrypt] and
-// [SignAndEncrypt], which return the body, hold about two; AES-GCM one
-// more. TODO(#7): canonicalize base64 leaves as they stream, so that a
-// large attachment is never held whole.
+// BUG(mailwright): [Verify] and [Decrypt], meant for tools and tests,
+// read the message and its CMS object into memory.

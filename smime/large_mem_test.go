@@ -3,6 +3,7 @@
 package smime
 
 import (
+	"crypto/x509"
 	"fmt"
 	"io"
 	"runtime"
@@ -23,9 +24,10 @@ const (
 // Protect: signing, encrypting, or signing and then encrypting a message
 // with a 64 MiB attachment into io.Discard allocates less than 16 MiB in
 // all (runtime.MemStats.TotalAlloc, the bytes allocated, not the time
-// taken). It covers an attachment already in canonical base64, one sent
-// as binary (re-encoded as base64) and 8bit text (re-encoded as
-// quoted-printable). The message comes from bigMessage, which holds only
+// taken). It covers every shape bigMessage makes (canonical base64,
+// base64 to re-wrap, quoted-printable to re-encode, binary to turn into
+// base64, 8bit text to turn into quoted-printable, nested multiparts),
+// detached and opaque signatures, AES-256-CBC and AES-256-GCM. The message comes from bigMessage, which holds only
 // a few KiB of it at a time; that is checked first, so that what is
 // counted is Protect's own.
 func TestProtectStreamsLargeAttachment(t *testing.T) {
@@ -42,11 +44,18 @@ func TestProtectStreamsLargeAttachment(t *testing.T) {
 	}
 	t.Logf("reading bigMessage(64 MiB) alone allocated %s", bigMiB(gen))
 	modes := bigModes(p)
+	modes = append(modes, struct {
+		name string
+		pr   *Protector
+	}{"sign+encrypt-gcm", &Protector{Signer: p.signer, Recipients: []*x509.Certificate{p.recipient},
+		EncryptOptions: &EncryptOptions{Cipher: AES256GCM}}})
 	tests := []struct {
 		kind string
-		mode int // index in bigModes
+		mode int // index in modes
 	}{
-		{"base64", 0}, {"binary", 0}, {"8bit", 0}, {"base64", 2}, {"base64", 3},
+		{"base64", 0}, {"base64-lf", 0}, {"qp", 0}, {"binary", 0}, {"8bit", 0}, {"nested", 0},
+		{"base64", 1}, {"qp", 1}, {"base64", 2}, {"8bit", 2}, {"base64", 3}, {"nested", 3},
+		{"base64", 4}, {"binary", 4},
 	}
 	for _, tt := range tests {
 		m := modes[tt.mode]
