@@ -90,7 +90,7 @@ func (c *canonicalizer) entity(depth int) (token, error) {
 	if depth > maxDepth {
 		return token{}, formatErrorf("entity nested deeper than %d levels", maxDepth)
 	}
-	fields, end, err := c.header()
+	fields, end, err := readHeader(c.lx)
 	if err != nil {
 		return token{}, err
 	}
@@ -130,15 +130,15 @@ func (c *canonicalizer) entity(depth int) (token, error) {
 	return c.leaf(mediatype, cte, fields, end)
 }
 
-// header reads an entity's header, up to and including the empty line
-// that ends it (found as splitHeader finds it: lines end at LF). When the
-// part ends first, end is the token that ended it: the entity is then
-// empty (no header and no body) or malformed.
-func (c *canonicalizer) header() (fields []rawField, end *token, err error) {
+// readHeader reads an entity's header from lx, up to and including the
+// empty line that ends it (found as splitHeader finds it: lines end at
+// LF). When the part ends first, end is the token that ended it: the
+// entity is then empty (no header and no body) or malformed.
+func readHeader(lx *lexer) (fields []rawField, end *token, err error) {
 	var h []byte
 	lineStart := 0 // where the current LF-ended line starts in h
 	for {
-		t, err := c.lx.next()
+		t, err := lx.next()
 		if err != nil {
 			return nil, nil, err
 		}

@@ -82,6 +82,7 @@ type certSpec struct {
 	notAfter  time.Time
 	ku        x509.KeyUsage
 	eku       []x509.ExtKeyUsage
+	ski       []byte // subject key identifier, none when nil
 }
 
 func issue(s certSpec) (*x509.Certificate, error) {
@@ -96,6 +97,7 @@ func issue(s certSpec) (*x509.Certificate, error) {
 		IsCA:         s.isCA,
 
 		BasicConstraintsValid: true,
+		SubjectKeyId:          s.ski,
 	}
 	if s.email != "" {
 		tmpl.EmailAddresses = []string{s.email}

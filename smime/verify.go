@@ -3,14 +3,10 @@
 package smime
 
 import (
+	"bytes"
 	"crypto/x509"
-	"encoding/asn1"
-	"errors"
-	"fmt"
 	"io"
 	"time"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // VerifyOptions are the per-call settings of [Verify]. The zero value (or
@@ -19,6 +15,18 @@ type VerifyOptions struct {
 	// Now returns the time at which the signer's chain must be valid;
 	// nil means time.Now.
 	Now func() time.Time
+
+	// TempDir is where [VerifyTo] keeps a signed entity larger than
+	// 1 MiB while its signatures are checked, in a file encrypted under
+	// a key held only in memory; "" means os.TempDir().
+	TempDir string
+
+	// Accept, when set, is called by [VerifyTo] after every signature
+	// verified and before any content is written; an error it returns
+	// stops VerifyTo, which returns it. A receiving agent checks here
+	// that a signer's certificate names the From address (RFC 8550 §3;
+	// see [Verified.SignedBy]).
+	Accept func(*Verified) error
 }
 
 // Verified is the result of a successful [Verify].
@@ -68,99 +76,11 @@ type VerifiedSigner struct {
 // [ErrNotSigned] for anything not signed (an encrypted message must be
 // decrypted first), [*FormatError] for malformed input.
 func Verify(msg io.Reader, roots *x509.CertPool, o *VerifyOptions) (*Verified, error) {
-	m, err := readMessage(msg)
+	var content bytes.Buffer
+	v, err := VerifyTo(&content, msg, roots, o)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
-	if !m.contentType.Equal(pkcs7.OIDSignedData) {
-		return nil, fmt.Errorf("%w: CMS content is %s", ErrNotSigned, contentTypeName(m.contentType))
-	}
-	p7, err := pkcs7.Parse(m.der)
-	if err != nil {
-		return nil, formatErrorf("CMS signed-data: %v", err)
-	}
-	if len(p7.Signers) == 0 {
-		return nil, fmt.Errorf("%w: signed-data without signers", ErrNotSigned)
-	}
-	v := &Verified{Content: p7.Content, Opaque: m.detached == nil}
-	if m.detached != nil {
-		p7.Content = m.detached
-		v.Content = m.detached
-	}
-	return v, v.check(p7, roots, o)
-}
-
-// check verifies every signer of p7, one at a time, so that an error
-// names the signer it concerns.
-func (v *Verified) check(p7 *pkcs7.PKCS7, roots *x509.CertPool, o *VerifyOptions) error {
-	now := time.Now()
-	if o != nil && o.Now != nil {
-		now = o.Now()
-	}
-	n := len(p7.Signers)
-	for i := range p7.Signers {
-		one := *p7
-		one.Signers = p7.Signers[i : i+1]
-		s, err := checkSigner(&one, roots, now)
-		if i == 0 {
-			v.Signer, v.Chain, v.SigningTime = s.Certificate, s.Chain, s.SigningTime
-		}
-		if err != nil {
-			if n > 1 {
-				err = fmt.Errorf("%w (signer %d of %d)", err, i+1, n)
-			}
-			return err
-		}
-		v.Signers = append(v.Signers, s)
-	}
-	return nil
-}
-
-// checkSigner verifies the one signer of p7: its signature over the
-// content, the content-type attribute, and its certificate's chain and
-// usage at time now.
-func checkSigner(p7 *pkcs7.PKCS7, roots *x509.CertPool, now time.Time) (VerifiedSigner, error) {
-	var s VerifiedSigner
-	s.Certificate = signerCert(p7)
-	if s.Certificate == nil {
-		return s, fmt.Errorf("%w: the signer's certificate is not in the message", ErrBadSignature)
-	}
-	var ct asn1.ObjectIdentifier
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeContentType, &ct); err == nil &&
-		!ct.Equal(pkcs7.OIDData) {
-		return s, fmt.Errorf("%w: signed content type %v is not id-data", ErrBadSignature, ct)
-	}
-	if err := p7.Verify(); err != nil {
-		return s, signatureError(s.Certificate, err)
-	}
-	p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &s.SigningTime)
-	chain, err := verifyChain(s.Certificate, p7.Certificates, roots, now)
-	s.Chain = chain
-	return s, err
-}
-
-// signerCert finds the certificate of p7's first signer by issuer and
-// serial number.
-func signerCert(p7 *pkcs7.PKCS7) *x509.Certificate {
-	ias := p7.Signers[0].IssuerAndSerialNumber
-	for _, c := range p7.Certificates {
-		if c.SerialNumber.Cmp(ias.SerialNumber) == 0 && string(c.RawIssuer) == string(ias.IssuerName.FullBytes) {
-			return c
-		}
-	}
-	return nil
-}
-
-func signatureError(signer *x509.Certificate, err error) error {
-	var mismatch *pkcs7.MessageDigestMismatchError
-	var badTime *pkcs7.SigningTimeNotValidError
-	switch {
-	case errors.As(err, &mismatch):
-		return ErrDigestMismatch
-	case errors.As(err, &badTime):
-		return &CertificateError{Role: "signer", Subject: subject(signer), Problem: CertExpired,
-			Detail: "signing time " + badTime.SigningTime.UTC().Format(time.RFC3339) +
-				" is outside the certificate's validity"}
-	}
-	return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	v.Content = content.Bytes()
+	return v, nil
 }
