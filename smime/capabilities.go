@@ -4,8 +4,6 @@ package smime
 
 import (
 	"encoding/asn1"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // oidSMIMECapabilities is the SMIMECapabilities signed attribute (RFC 8551
@@ -18,8 +16,8 @@ var oidSMIMECapabilities = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 15}
 var smimeCapabilities = mustMarshal([]struct {
 	Algorithm asn1.ObjectIdentifier
 }{
-	{pkcs7.OIDEncryptionAlgorithmAES256CBC},
-	{pkcs7.OIDEncryptionAlgorithmAES128CBC},
+	{oidAES256CBC},
+	{oidAES128CBC},
 })
 
 func mustMarshal(v any) []byte {

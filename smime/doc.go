@@ -13,7 +13,8 @@
 //   - RFC 8550, S/MIME 4.0 certificate handling: key usage and extended
 //     key usage (§4.4)
 //   - RFC 5652, Cryptographic Message Syntax: SignedData and
-//     EnvelopedData written here, read through github.com/smallstep/pkcs7
+//     EnvelopedData written and read here, as streams (see the README for
+//     why not through github.com/smallstep/pkcs7)
 //   - RFC 5754 and RFC 5758, SHA-2 and ECDSA identifiers in CMS
 //   - RFC 1847, multipart/signed
 //   - RFC 3565, AES-CBC in CMS

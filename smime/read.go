@@ -8,8 +8,6 @@ import (
 	"io"
 	stdmime "mime"
 	"strings"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // oidAuthEnvelopedData is the RFC 5083 content type used for AES-GCM.
@@ -118,9 +116,9 @@ func peekContentType(der []byte) (asn1.ObjectIdentifier, error) {
 
 func contentTypeName(oid asn1.ObjectIdentifier) string {
 	switch {
-	case oid.Equal(pkcs7.OIDSignedData):
+	case oid.Equal(oidSignedData):
 		return "signed-data"
-	case oid.Equal(pkcs7.OIDEnvelopedData):
+	case oid.Equal(oidEnvelopedData):
 		return "enveloped-data"
 	case oid.Equal(oidAuthEnvelopedData):
 		return "authEnveloped-data"

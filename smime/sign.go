@@ -12,8 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"time"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // SignOptions are the per-call settings of [Sign]. The zero value (or a
@@ -53,9 +51,9 @@ var hashes = map[crypto.Hash]struct {
 	oid    asn1.ObjectIdentifier
 	micalg string
 }{
-	crypto.SHA256: {pkcs7.OIDDigestAlgorithmSHA256, "sha-256"},
-	crypto.SHA384: {pkcs7.OIDDigestAlgorithmSHA384, "sha-384"},
-	crypto.SHA512: {pkcs7.OIDDigestAlgorithmSHA512, "sha-512"},
+	crypto.SHA256: {oidSHA256, "sha-256"},
+	crypto.SHA384: {oidSHA384, "sha-384"},
+	crypto.SHA512: {oidSHA512, "sha-512"},
 }
 
 // Sign signs a MIME entity (its Content-* header fields, an empty line
