@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -250,21 +249,21 @@ func smimeVerify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	v, err := smime.Verify(in, roots, nil)
-	if err != nil {
-		return err
-	}
-	if err := checkSigner(e, v, senders, anySigner); err != nil {
-		return err
-	}
-	for _, s := range v.Signers {
-		fmt.Fprintf(e.stderr, "smime: good signature from %s", signerName(s.Certificate))
-		if !s.SigningTime.IsZero() {
-			fmt.Fprintf(e.stderr, ", signed %s", s.SigningTime.UTC().Format(time.RFC3339))
+	// The signed entity streams to stdout once every signature verified
+	// and the signer was accepted; before that nothing is written.
+	_, err = smime.VerifyTo(e.stdout, in, roots, &smime.VerifyOptions{Accept: func(v *smime.Verified) error {
+		if err := checkSigner(e, v, senders, anySigner); err != nil {
+			return err
 		}
-		fmt.Fprintln(e.stderr)
-	}
-	_, err = e.stdout.Write(v.Content)
+		for _, s := range v.Signers {
+			fmt.Fprintf(e.stderr, "smime: good signature from %s", signerName(s.Certificate))
+			if !s.SigningTime.IsZero() {
+				fmt.Fprintf(e.stderr, ", signed %s", s.SigningTime.UTC().Format(time.RFC3339))
+			}
+			fmt.Fprintln(e.stderr)
+		}
+		return nil
+	}})
 	return err
 }
 
@@ -316,12 +315,8 @@ func smimeDecrypt(e *env, args []string) error {
 }
 
 // protect reads a message or entity from stdin and writes it to stdout
-// with its MIME entity signed and/or encrypted as pr says.
+// with its MIME entity signed and/or encrypted as pr says. Protect
+// streams, and writes nothing when it fails.
 func protect(e *env, pr *smime.Protector) error {
-	var out bytes.Buffer
-	if err := pr.Protect(&out, e.stdin); err != nil {
-		return err
-	}
-	_, err := out.WriteTo(e.stdout)
-	return err
+	return pr.Protect(e.stdout, e.stdin)
 }
