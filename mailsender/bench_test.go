@@ -18,7 +18,7 @@ import (
 // sink is the smallest SMTP server that accepts everything: it answers
 // each command line from a fixed table and throws the message data away,
 // so that a benchmark measures the client.
-func sink(b *testing.B) int {
+func sink(b testing.TB) int {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
