@@ -4,21 +4,17 @@ package smime
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"fmt"
 	"math/big"
 )
 
 // AES-GCM content encryption in AuthEnvelopedData (RFC 5083, RFC 5084).
 // smallstep/pkcs7 has no AuthEnvelopedData (its GCM output is not
 // readable by OpenSSL, see TestLibraryGCMRejectedByOpenSSL), so this
-// file reads it with encoding/asn1; envelope.go writes it.
+// package reads it (decryptstream.go, gcmopen.go); envelope.go writes it.
 
 var (
 	oidData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
@@ -31,29 +27,6 @@ var (
 
 // gcmTagSize is the ICV length written (RFC 5084 §3.2 allows 12 to 16).
 const gcmTagSize = 16
-
-type cmsContentInfo struct {
-	ContentType asn1.ObjectIdentifier
-	Content     asn1.RawValue `asn1:"explicit,tag:0"`
-}
-
-type authEnvelopedData struct {
-	Version        int
-	OriginatorInfo asn1.RawValue   `asn1:"optional,tag:0"`
-	RecipientInfos []asn1.RawValue `asn1:"set"`
-	ContentInfo    gcmContentInfo
-	AuthAttrs      asn1.RawValue `asn1:"optional,tag:1"`
-	MAC            []byte
-	UnauthAttrs    asn1.RawValue `asn1:"optional,tag:2"`
-}
-
-// gcmContentInfo is EncryptedContentInfo; EncryptedContent is [0]
-// IMPLICIT OCTET STRING, possibly constructed of chunks in BER.
-type gcmContentInfo struct {
-	ContentType      asn1.ObjectIdentifier
-	Algorithm        pkix.AlgorithmIdentifier
-	EncryptedContent asn1.RawValue `asn1:"optional,tag:0"`
-}
 
 type gcmParameters struct {
 	Nonce  []byte
@@ -90,58 +63,6 @@ func ktri(key []byte, r *x509.Certificate, pub *rsa.PublicKey, oaep bool) ([]byt
 	})
 }
 
-// openGCM decrypts a BER or DER AuthEnvelopedData ContentInfo for cert
-// with key.
-func openGCM(ber []byte, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
-	aed, err := parseAuthEnveloped(ber)
-	if err != nil {
-		return nil, err
-	}
-	alg := aed.ContentInfo.Algorithm
-	keyLen, ok := gcmKeyLengths[alg.Algorithm.String()]
-	if !ok {
-		return nil, fmt.Errorf("%w: content cipher %v", ErrUnsupported, alg.Algorithm)
-	}
-	var params gcmParameters
-	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &params); err != nil || len(params.Nonce) != 12 {
-		return nil, fmt.Errorf("%w: GCM parameters", ErrUnsupported)
-	}
-	cek, err := contentKey(aed.RecipientInfos, cert, key, keyLen)
-	if err != nil {
-		return nil, err
-	}
-	block, _ := aes.NewCipher(cek)
-	gcm, err := cipher.NewGCMWithTagSize(block, params.ICVLen)
-	if err != nil || len(aed.MAC) != params.ICVLen {
-		return nil, fmt.Errorf("%w: GCM tag length %d", ErrUnsupported, params.ICVLen)
-	}
-	ct, err := octets(aed.ContentInfo.EncryptedContent)
-	if err != nil {
-		return nil, err
-	}
-	out, err := gcm.Open(nil, params.Nonce, append(ct, aed.MAC...), authAttrsAAD(aed.AuthAttrs))
-	if err != nil {
-		return nil, ErrDecrypt
-	}
-	return out, nil
-}
-
-func parseAuthEnveloped(ber []byte) (*authEnvelopedData, error) {
-	der, err := berToDER(ber)
-	if err != nil {
-		return nil, err
-	}
-	var ci cmsContentInfo
-	if _, err := asn1.Unmarshal(der, &ci); err != nil {
-		return nil, formatErrorf("CMS ContentInfo: %v", err)
-	}
-	var aed authEnvelopedData
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &aed); err != nil {
-		return nil, formatErrorf("CMS authEnveloped-data: %v", err)
-	}
-	return &aed, nil
-}
-
 // findRecipient returns the KeyTransRecipientInfo naming cert by issuer
 // and serial number or by subject key identifier.
 func findRecipient(infos []asn1.RawValue, cert *x509.Certificate) (*keyTransRecipientInfo, error) {
@@ -169,28 +90,6 @@ func ridMatches(rid asn1.RawValue, cert *x509.Certificate) bool {
 		return false
 	}
 	return ias.Serial.Cmp(cert.SerialNumber) == 0 && bytes.Equal(ias.Issuer.FullBytes, cert.RawIssuer)
-}
-
-// octets returns the content of an OCTET STRING that may be constructed
-// of primitive chunks.
-func octets(v asn1.RawValue) ([]byte, error) {
-	if !v.IsCompound {
-		return v.Bytes, nil
-	}
-	var out []byte
-	for rest := v.Bytes; len(rest) > 0; {
-		var chunk asn1.RawValue
-		var err error
-		if rest, err = asn1.Unmarshal(rest, &chunk); err != nil {
-			return nil, formatErrorf("encrypted content: %v", err)
-		}
-		b, err := octets(chunk)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b...)
-	}
-	return out, nil
 }
 
 // authAttrsAAD returns the additional authenticated data: the DER of the

@@ -233,9 +233,9 @@ func TestGCMSealer(t *testing.T) {
 		if int64(der.Len()) != s.derLen() {
 			t.Errorf("n=%d: wrote %d bytes, derLen %d", n, der.Len(), s.derLen())
 		}
-		got, err := openGCM(der.Bytes(), p.recipient, p.recipientKey)
+		got, err := Decrypt(bytes.NewReader(pkcs7MIME("authEnveloped-data", der.Bytes()).Bytes()), p.recipient, p.recipientKey)
 		if err != nil || !bytes.Equal(got, content) {
-			t.Errorf("n=%d: openGCM = %d bytes, %v; want the content", n, len(got), err)
+			t.Errorf("n=%d: Decrypt = %d bytes, %v; want the content", n, len(got), err)
 		}
 		if err := s.writeTo(io.Discard, src); err == nil {
 			t.Errorf("n=%d: second writeTo = nil error", n)

@@ -35,16 +35,6 @@ var cbcCiphers = map[string]struct {
 	oidDESEDE3CBC.String(): {24, des.NewTripleDESCipher},
 }
 
-// envelopedData is EnvelopedData; unprotectedAttrs, when present, follow
-// and are ignored.
-type envelopedData struct {
-	Version        int
-	OriginatorInfo asn1.RawValue   `asn1:"optional,tag:0"`
-	RecipientInfos []asn1.RawValue `asn1:"set"`
-	ContentInfo    gcmContentInfo
-	UnprotAttrs    asn1.RawValue `asn1:"optional,tag:1"`
-}
-
 // contentKey finds the RecipientInfo for cert and returns the
 // content-encryption key of keyLen bytes: by key transport for an RSA
 // key, by key agreement for an EC key.
@@ -66,47 +56,6 @@ func contentKey(infos []asn1.RawValue, cert *x509.Certificate, key crypto.Privat
 		return unwrapKey(key.(crypto.Decrypter), ri, keyLen)
 	}
 	return nil, fmt.Errorf("%w: private key type %T", ErrUnsupported, key)
-}
-
-// openCBC decrypts a BER or DER EnvelopedData ContentInfo for cert with
-// key.
-func openCBC(ber []byte, cert *x509.Certificate, key crypto.PrivateKey) ([]byte, error) {
-	der, err := berToDER(ber)
-	if err != nil {
-		return nil, err
-	}
-	var ci cmsContentInfo
-	if _, err := asn1.Unmarshal(der, &ci); err != nil {
-		return nil, formatErrorf("CMS ContentInfo: %v", err)
-	}
-	var ed envelopedData
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &ed); err != nil {
-		return nil, formatErrorf("CMS enveloped-data: %v", err)
-	}
-	alg := ed.ContentInfo.Algorithm
-	c, ok := cbcCiphers[alg.Algorithm.String()]
-	if !ok {
-		return nil, fmt.Errorf("%w: content cipher %v", ErrUnsupported, alg.Algorithm)
-	}
-	var iv []byte
-	if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &iv); err != nil {
-		return nil, fmt.Errorf("%w: CBC parameters", ErrUnsupported)
-	}
-	cek, err := contentKey(ed.RecipientInfos, cert, key, c.keyLen)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := octets(ed.ContentInfo.EncryptedContent)
-	if err != nil {
-		return nil, err
-	}
-	block, err := c.block(cek)
-	if err != nil || len(iv) != block.BlockSize() || len(ct) == 0 || len(ct)%block.BlockSize() != 0 {
-		return nil, ErrDecrypt
-	}
-	out := make([]byte, len(ct))
-	cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, ct)
-	return unpad(out, block.BlockSize())
 }
 
 // unpad removes PKCS #7 padding (RFC 5652 §6.3), checking every padding
