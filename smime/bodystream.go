@@ -86,6 +86,9 @@ type base64Reader struct{ dec io.Reader }
 
 func (b *base64Reader) Read(p []byte) (int, error) {
 	n, err := b.dec.Read(p)
+	if err == nil || err == io.EOF {
+		return n, err
+	}
 	var ce base64.CorruptInputError
 	if errors.As(err, &ce) {
 		err = formatErrorf("base64 CMS object: %v", err)

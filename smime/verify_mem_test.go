@@ -46,7 +46,7 @@ func TestVerifyToStreams(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		o    *SignOptions
-	}{{"detached", nil}} {
+	}{{"detached", nil}, {"opaque", &SignOptions{Opaque: true}}} {
 		t.Run(mode.name, func(t *testing.T) {
 			path := protectToFile(t, &Protector{Signer: p.signer, SignOptions: mode.o}, protectMemSize, "base64")
 			f, err := os.Open(path)

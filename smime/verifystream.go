@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"hash"
 	"io"
 	stdmime "mime"
 	"strings"
@@ -24,10 +26,13 @@ const maxSignaturePart = 8 << 20
 // o.Accept, if set, has accepted the result): on any error nothing is
 // written. The returned Verified has no Content; w received it.
 //
-// VerifyTo streams a multipart/signed message: the signed entity is
-// hashed as it is read and waits in memory up to 1 MiB and beyond that in
-// a temporary file in o.TempDir, encrypted under a key held only in
-// memory; only the signature part (at most 8 MiB) is held.
+// VerifyTo streams: the signed entity (the first part of a
+// multipart/signed message, or the content inside an application/pkcs7-mime
+// signed-data object, read from base64 as it arrives) is hashed as it is
+// read and waits in memory up to 1 MiB and beyond that in a temporary
+// file in o.TempDir, encrypted under a key held only in memory. Only the
+// signature part of a multipart/signed message (at most 8 MiB) and the
+// certificates and SignerInfos of a signed-data object are held whole.
 func VerifyTo(w io.Writer, msg io.Reader, roots *x509.CertPool, o *VerifyOptions) (*Verified, error) {
 	lx := newLexer(msg)
 	fields, _, err := readHeader(lx)
@@ -181,7 +186,10 @@ func signedDataOf(m *message) (*signedData, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ci cmsContentInfo
+	var ci struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,tag:0"`
+	}
 	if _, err := asn1.Unmarshal(der, &ci); err != nil {
 		return nil, formatErrorf("CMS ContentInfo: %v", err)
 	}
@@ -279,52 +287,215 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 }
 
 // verifyOpaque reads an application/pkcs7-mime signed-data body from lx
-// and checks every signer over the content inside it.
+// as a stream: the content inside the SignedData goes into a spool,
+// hashed on the way with every digest algorithm the SignedData lists,
+// the rest (certificates, SignerInfos) is read whole; then every signer
+// is checked.
 func verifyOpaque(w io.Writer, lx *lexer, cte string, roots *x509.CertPool, o *VerifyOptions) (*Verified, error) {
-	var body bytes.Buffer
-	if _, err := rawBodyTo(lx, &body); err != nil {
-		return nil, err
+	var body io.Reader = &lexReader{lx: lx}
+	switch cte {
+	case "base64":
+		body = base64Stream(body)
+	case "", "binary", "7bit", "8bit":
+	default:
+		return nil, formatErrorf("CMS object with Content-Transfer-Encoding %q", cte)
 	}
-	m, err := readPKCS7(body.Bytes(), cte)
-	if err != nil {
-		return nil, err
-	}
-	sd, err := signedDataOf(m)
-	if err != nil {
-		return nil, err
-	}
-	if !sd.hasContent {
-		return nil, formatErrorf("application/pkcs7-mime signed-data without content")
-	}
-	var inner asn1.RawValue
-	if _, err := asn1.Unmarshal(sd.eContent.Bytes, &inner); err != nil {
-		return nil, formatErrorf("CMS signed-data content: %v", err)
-	}
-	content, err := octets(inner)
+	content := newSpool(o.tempDir(), contentMem)
+	defer content.Close()
+	sd, digests, err := readOpaqueSignedData(newBERReader(body), content)
 	if err != nil {
 		return nil, err
 	}
 	v := &Verified{Opaque: true}
-	if err := v.checkAll(sd, spoolDigests(bytesPiece(content), map[crypto.Hash][]byte{}), roots, o); err != nil {
+	if err := v.checkAll(sd, spoolDigests(content, digests), roots, o); err != nil {
 		return v, err
 	}
-	return v, deliver(w, v, bytesPiece(content), o)
+	return v, deliver(w, v, content, o)
 }
 
-// rawBodyTo writes the rest of the input to w as it is.
-func rawBodyTo(lx *lexer, w io.Writer) (token, error) {
-	for {
-		t, err := lx.next()
+// readOpaqueSignedData walks a ContentInfo holding a SignedData with its
+// content: the content streams into content, hashed with the digest
+// algorithms listed before it; the SignedData is returned parsed
+// without it, with the digests.
+func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[crypto.Hash][]byte, error) {
+	h, err := b.next()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !h.is(asn1.ClassUniversal, asn1.TagSequence) {
+		return nil, nil, formatErrorf("not a CMS ContentInfo")
+	}
+	ci, err := b.enter(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ct asn1.ObjectIdentifier
+	if err := smallIn(b, ci, &ct); err != nil {
+		return nil, nil, err
+	}
+	if !ct.Equal(oidSignedData) {
+		return nil, nil, fmt.Errorf("%w: CMS content is %s", ErrNotSigned, contentTypeName(ct))
+	}
+	explicit, err := enterIn(b, ci, asn1.ClassContextSpecific, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	sdf, err := enterIn(b, explicit, asn1.ClassUniversal, asn1.TagSequence)
+	if err != nil {
+		return nil, nil, err
+	}
+	// version and digestAlgorithms
+	var parts [][]byte
+	for range 2 {
+		h, err := b.nextIn(sdf)
 		if err != nil {
-			return t, err
+			return nil, nil, err
+		}
+		der, err := b.element(h, berMaxSmall)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = append(parts, der)
+	}
+	var algs []pkix.AlgorithmIdentifier
+	if _, err := asn1.UnmarshalWithParams(parts[1], &algs, "set"); err != nil {
+		return nil, nil, formatErrorf("CMS digest algorithms: %v", err)
+	}
+	hashers := map[crypto.Hash]hash.Hash{}
+	var ws []io.Writer
+	for _, a := range algs {
+		if h, ok := digestHashes[a.Algorithm.String()]; ok && h.Available() && hashers[h] == nil {
+			hashers[h] = h.New()
+			ws = append(ws, hashers[h])
+		}
+	}
+	// encapContentInfo { eContentType, [0] EXPLICIT OCTET STRING }
+	eci, err := enterIn(b, sdf, asn1.ClassUniversal, asn1.TagSequence)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ect asn1.ObjectIdentifier
+	if err := smallIn(b, eci, &ect); err != nil {
+		return nil, nil, err
+	}
+	more, err := b.more(eci)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !more {
+		return nil, nil, formatErrorf("application/pkcs7-mime signed-data without content")
+	}
+	x, err := enterIn(b, eci, asn1.ClassContextSpecific, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err = b.nextIn(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !h.is(asn1.ClassUniversal, asn1.TagOctetString) {
+		return nil, nil, formatErrorf("CMS signed-data content is not an OCTET STRING")
+	}
+	if _, err := io.Copy(io.MultiWriter(append(ws, content)...), b.octets(h)); err != nil {
+		return nil, nil, err
+	}
+	for _, f := range []berFrame{x, eci} {
+		if err := b.end(f); err != nil {
+			return nil, nil, err
+		}
+	}
+	parts = append(parts, derSeq(mustMarshal(ect)))
+	// certificates, crls, signerInfos
+	for {
+		more, err := b.more(sdf)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !more {
+			break
+		}
+		h, err := b.nextIn(sdf)
+		if err != nil {
+			return nil, nil, err
+		}
+		der, err := b.element(h, berMaxSmall)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = append(parts, der)
+	}
+	for _, f := range []berFrame{explicit, ci} {
+		if err := b.end(f); err != nil {
+			return nil, nil, err
+		}
+	}
+	sd, err := parseSignedData(derSeq(parts...))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(sd.signers) == 0 {
+		return nil, nil, fmt.Errorf("%w: signed-data without signers", ErrNotSigned)
+	}
+	digests := map[crypto.Hash][]byte{}
+	for h, d := range hashers {
+		digests[h] = d.Sum(nil)
+	}
+	return sd, digests, nil
+}
+
+// smallIn reads the next element in f whole and unmarshals it into v.
+func smallIn(b *berReader, f berFrame, v any) error {
+	h, err := b.nextIn(f)
+	if err != nil {
+		return err
+	}
+	der, err := b.element(h, berMaxSmall)
+	if err != nil {
+		return err
+	}
+	if rest, err := asn1.Unmarshal(der, v); err != nil || len(rest) != 0 {
+		return formatErrorf("CMS signed-data: %v", errOr(err, "trailing data"))
+	}
+	return nil
+}
+
+// enterIn reads the next element in f, which must be constructed of
+// class and tag, and starts walking it.
+func enterIn(b *berReader, f berFrame, class, tag int) (berFrame, error) {
+	h, err := b.nextIn(f)
+	if err != nil {
+		return berFrame{}, err
+	}
+	if !h.is(class, tag) || !h.constructed {
+		return berFrame{}, formatErrorf("CMS signed-data: unexpected element (class %d, tag %d)", h.class, h.tag)
+	}
+	return b.enter(h)
+}
+
+// lexReader reads the rest of the input from a lexer, as it was.
+type lexReader struct {
+	lx   *lexer
+	data []byte
+	done bool
+}
+
+func (r *lexReader) Read(p []byte) (int, error) {
+	for len(r.data) == 0 {
+		if r.done {
+			return 0, io.EOF
+		}
+		t, err := r.lx.next()
+		if err != nil {
+			return 0, err
 		}
 		switch t.kind {
 		case tokText, tokEOL:
-			if _, err := w.Write(t.data); err != nil {
-				return t, err
-			}
+			r.data = t.data
 		default:
-			return t, nil
+			r.done = true
 		}
 	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
