@@ -306,12 +306,9 @@ func smimeDecrypt(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := smime.Decrypt(e.stdin, s.Certificate, s.Key)
-	if err != nil {
-		return err
-	}
-	_, err = e.stdout.Write(out)
-	return err
+	// The entity streams to stdout once it is decrypted and its padding
+	// or GCM tag checked out; before that nothing is written.
+	return smime.DecryptTo(e.stdout, e.stdin, s.Certificate, s.Key, nil)
 }
 
 // protect reads a message or entity from stdin and writes it to stdout
