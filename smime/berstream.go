@@ -20,7 +20,7 @@ import (
 // A CMS structure is walked like this:
 //
 //	h, err := b.next()           // the ContentInfo SEQUENCE
-//	f, err := b.enter(h)         // walk its children
+//	f, err := b.enter(h)         // walk its children (a *berFrame)
 //	for more, err := b.more(f); more; more, err = b.more(f) {
 //		h, err := b.nextIn(f)
 //		der, err := b.element(h, berMaxSmall) // a small child, whole
@@ -29,7 +29,8 @@ import (
 //	}
 //
 // or, when the children are known, by next/nextIn and then end(f), which
-// checks that nothing follows them. Nothing is allocated from a length
+// checks that nothing follows them. Once more has returned false or end
+// has returned nil, both keep reporting the end without reading. Nothing is allocated from a length
 // in the input before the bytes it announces have arrived; nesting is
 // bounded by maxBERDepth and elements read whole by their max argument.
 // Malformed or truncated input gives a *FormatError; errors of the
@@ -62,8 +63,12 @@ func (h berHeader) is(class, tag int) bool { return !h.eoc && h.class == class &
 func (h berHeader) bytes() []byte { return h.raw[:h.headerLen] }
 
 // berFrame is a constructed element being walked: the offset where its
-// content ends, or -1 for an indefinite length.
-type berFrame struct{ end int64 }
+// content ends, or -1 for an indefinite length, and whether its end has
+// been reached (and its end-of-contents octets read).
+type berFrame struct {
+	end  int64
+	done bool
+}
 
 // berReader reads BER elements from a stream; see the top of the file.
 type berReader struct {
@@ -207,12 +212,12 @@ func (b *berReader) length(h *berHeader) (int64, error) {
 
 // nextIn reads the next header inside f, checking that a definite
 // length does not run past the end of f.
-func (b *berReader) nextIn(f berFrame) (berHeader, error) {
+func (b *berReader) nextIn(f *berFrame) (berHeader, error) {
 	h, err := b.next()
 	if err != nil {
 		return h, err
 	}
-	if f.end >= 0 && (h.eoc || h.length > f.end-b.pos) {
+	if f.done || f.end >= 0 && (h.eoc || h.length > f.end-b.pos) {
 		return h, formatErrorf("BER: element runs past its container at offset %d", b.pos)
 	}
 	return h, nil
@@ -220,24 +225,28 @@ func (b *berReader) nextIn(f berFrame) (berHeader, error) {
 
 // enter starts walking the children of the constructed element h, whose
 // header was just read.
-func (b *berReader) enter(h berHeader) (berFrame, error) {
+func (b *berReader) enter(h berHeader) (*berFrame, error) {
 	if !h.constructed || h.eoc {
-		return berFrame{}, formatErrorf("BER: primitive element where a constructed one belongs (offset %d)", b.pos)
+		return nil, formatErrorf("BER: primitive element where a constructed one belongs (offset %d)", b.pos)
 	}
 	if h.length < 0 {
-		return berFrame{end: -1}, nil
+		return &berFrame{end: -1}, nil
 	}
-	return berFrame{end: b.pos + h.length}, nil
+	return &berFrame{end: b.pos + h.length}, nil
 }
 
 // more reports whether another child follows in f. At the end of an
 // indefinite f it consumes the end-of-contents octets.
-func (b *berReader) more(f berFrame) (bool, error) {
+func (b *berReader) more(f *berFrame) (bool, error) {
+	if f.done {
+		return false, nil
+	}
 	if f.end >= 0 {
 		if b.pos > f.end {
 			return false, formatErrorf("BER: element runs past its container at offset %d", b.pos)
 		}
-		return b.pos < f.end, nil
+		f.done = b.pos == f.end
+		return !f.done, nil
 	}
 	p, err := b.r.Peek(2)
 	if err != nil {
@@ -246,6 +255,7 @@ func (b *berReader) more(f berFrame) (bool, error) {
 	if p[0] == 0 && p[1] == 0 {
 		b.r.Discard(2)
 		b.pos += 2
+		f.done = true
 		return false, nil
 	}
 	return true, nil
@@ -253,7 +263,7 @@ func (b *berReader) more(f berFrame) (bool, error) {
 
 // end checks that no child is left in f, reading its end-of-contents
 // octets if it is indefinite.
-func (b *berReader) end(f berFrame) error {
+func (b *berReader) end(f *berFrame) error {
 	more, err := b.more(f)
 	if err == nil && more {
 		err = formatErrorf("BER: unexpected element at offset %d", b.pos)
@@ -345,7 +355,7 @@ func (b *berReader) octets(h berHeader) io.Reader {
 		o.err = formatErrorf("BER: unexpected end-of-contents at offset %d", b.pos)
 	case h.constructed:
 		f, err := b.enter(h)
-		o.stack, o.err = []berFrame{f}, err
+		o.stack, o.err = []*berFrame{f}, err
 	default:
 		o.left = h.length
 	}
@@ -355,8 +365,8 @@ func (b *berReader) octets(h berHeader) io.Reader {
 // berOctets is the stream octets returns.
 type berOctets struct {
 	b     *berReader
-	left  int64      // bytes left in the current primitive chunk
-	stack []berFrame // the constructed elements open
+	left  int64       // bytes left in the current primitive chunk
+	stack []*berFrame // the constructed elements open
 	err   error
 }
 
