@@ -68,7 +68,12 @@
 // writer, so it holds the same amount for any size of message; [Sign],
 // [Encrypt] and [SignAndEncrypt] return an [Entity] whose Body holds the
 // result, and suit small entities.
+//
+// Decrypting streams too: [DecryptTo] decrypts the content as it reads
+// it and keeps the plaintext the same way (1 MiB in memory, then an
+// encrypted file in [DecryptOptions.TempDir]) until its padding or tag
+// checks out, then writes it; [Decrypt] returns it in memory.
 package smime
 
-// BUG(mailwright): [Verify] and [Decrypt], meant for tools and tests,
-// read the message and its CMS object into memory.
+// BUG(mailwright): [Verify], meant for tools and tests, reads the
+// message and its CMS object into memory.
