@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 )
@@ -107,12 +108,17 @@ func (b *berReader) atEOF() (bool, error) {
 }
 
 // truncated turns the end of the input inside an element into a
-// *FormatError and passes other errors on.
+// *FormatError, passes a *FormatError (from a decoder under the reader)
+// on, and wraps other errors of the underlying reader.
 func (b *berReader) truncated(err error) error {
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+	var fe *FormatError
+	switch {
+	case err == nil || errors.As(err, &fe):
+		return err
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		return formatErrorf("BER: input ends inside an element (offset %d)", b.pos)
 	}
-	return err
+	return fmt.Errorf("smime: read: %w", err)
 }
 
 func (b *berReader) readByte() (byte, error) {
@@ -213,11 +219,14 @@ func (b *berReader) length(h *berHeader) (int64, error) {
 // nextIn reads the next header inside f, checking that a definite
 // length does not run past the end of f.
 func (b *berReader) nextIn(f *berFrame) (berHeader, error) {
+	if f.done {
+		return berHeader{}, formatErrorf("BER: element expected after the end of its container (offset %d)", b.pos)
+	}
 	h, err := b.next()
 	if err != nil {
 		return h, err
 	}
-	if f.done || f.end >= 0 && (h.eoc || h.length > f.end-b.pos) {
+	if f.end >= 0 && (h.eoc || h.length > f.end-b.pos) {
 		return h, formatErrorf("BER: element runs past its container at offset %d", b.pos)
 	}
 	return h, nil

@@ -11,8 +11,10 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // writeRecorder records whether anything was written to it.
@@ -191,4 +193,21 @@ func TestDecryptToAuthAttrs(t *testing.T) {
 	changed := bytes.Clone(authAttrs)
 	changed[len(changed)-1] ^= 1 // the last arc of id-data
 	decryptToRefuses(t, "changed attribute", binaryCMS(build(changed)), p.recipient, p.recipientKey, ErrDecrypt)
+}
+
+// TestDecryptToReadError: an error of the message's reader, in the header
+// or in the middle of the content, comes back wrapped (errors.Is finds
+// it) and nothing is written.
+func TestDecryptToReadError(t *testing.T) {
+	p := getPKI(t)
+	msg := encryptOrFail(t, "Content-Type: text/plain\r\n\r\n"+strings.Repeat("x", 100000), []*x509.Certificate{p.recipient}, nil).Bytes()
+	broken := errors.New("disk on fire")
+	for _, n := range []int{10, len(msg) / 2} {
+		r := io.MultiReader(bytes.NewReader(msg[:n]), iotest.ErrReader(broken))
+		var out writeRecorder
+		err := DecryptTo(&out, r, p.recipient, p.recipientKey, nil)
+		if !errors.Is(err, broken) || out.writes != 0 {
+			t.Errorf("reader failing after %d bytes: DecryptTo = %v after %d writes; want the reader's error, nothing written", n, err, out.writes)
+		}
+	}
 }
