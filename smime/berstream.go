@@ -29,13 +29,18 @@ import (
 //		// or: err := b.skip(h)               // a child of no interest
 //	}
 //
-// or, when the children are known, by next/nextIn and then end(f), which
-// checks that nothing follows them. Once more has returned false or end
-// has returned nil, both keep reporting the end without reading. Nothing is allocated from a length
-// in the input before the bytes it announces have arrived; nesting is
-// bounded by maxBERDepth and elements read whole by their max argument.
+// or, when the children are known, by nextIn for each and then end(f),
+// which checks that nothing follows them. Once more has returned false
+// or end has returned nil, the frame is done: both report its end again
+// without reading (the end-of-contents octets are read once). Children
+// must be read or skipped before more is asked again; the reader keeps
+// no stack, so the caller bounds the depth of the frames it enters.
+//
+// Nothing is allocated from a length in the input before the bytes it
+// announces have arrived; nesting inside element, skip and octets is
+// bounded by maxBERDepth, and elements read whole by their max argument.
 // Malformed or truncated input gives a *FormatError; errors of the
-// underlying reader are passed on.
+// underlying reader come back wrapped ("smime: read: ...").
 
 const (
 	// berMaxSmall bounds the elements a CMS reader takes whole:
