@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 )
@@ -20,7 +21,7 @@ import (
 // A CMS structure is walked like this:
 //
 //	h, err := b.next()           // the ContentInfo SEQUENCE
-//	f, err := b.enter(h)         // walk its children
+//	f, err := b.enter(h)         // walk its children (a *berFrame)
 //	for more, err := b.more(f); more; more, err = b.more(f) {
 //		h, err := b.nextIn(f)
 //		der, err := b.element(h, berMaxSmall) // a small child, whole
@@ -28,12 +29,18 @@ import (
 //		// or: err := b.skip(h)               // a child of no interest
 //	}
 //
-// or, when the children are known, by next/nextIn and then end(f), which
-// checks that nothing follows them. Nothing is allocated from a length
-// in the input before the bytes it announces have arrived; nesting is
-// bounded by maxBERDepth and elements read whole by their max argument.
+// or, when the children are known, by nextIn for each and then end(f),
+// which checks that nothing follows them. Once more has returned false
+// or end has returned nil, the frame is done: both report its end again
+// without reading (the end-of-contents octets are read once). Children
+// must be read or skipped before more is asked again; the reader keeps
+// no stack, so the caller bounds the depth of the frames it enters.
+//
+// Nothing is allocated from a length in the input before the bytes it
+// announces have arrived; nesting inside element, skip and octets is
+// bounded by maxBERDepth, and elements read whole by their max argument.
 // Malformed or truncated input gives a *FormatError; errors of the
-// underlying reader are passed on.
+// underlying reader come back wrapped ("smime: read: ...").
 
 const (
 	// berMaxSmall bounds the elements a CMS reader takes whole:
@@ -62,8 +69,12 @@ func (h berHeader) is(class, tag int) bool { return !h.eoc && h.class == class &
 func (h berHeader) bytes() []byte { return h.raw[:h.headerLen] }
 
 // berFrame is a constructed element being walked: the offset where its
-// content ends, or -1 for an indefinite length.
-type berFrame struct{ end int64 }
+// content ends, or -1 for an indefinite length, and whether its end has
+// been reached (and its end-of-contents octets read).
+type berFrame struct {
+	end  int64
+	done bool
+}
 
 // berReader reads BER elements from a stream; see the top of the file.
 type berReader struct {
@@ -102,12 +113,17 @@ func (b *berReader) atEOF() (bool, error) {
 }
 
 // truncated turns the end of the input inside an element into a
-// *FormatError and passes other errors on.
+// *FormatError, passes a *FormatError (from a decoder under the reader)
+// on, and wraps other errors of the underlying reader.
 func (b *berReader) truncated(err error) error {
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+	var fe *FormatError
+	switch {
+	case err == nil || errors.As(err, &fe):
+		return err
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		return formatErrorf("BER: input ends inside an element (offset %d)", b.pos)
 	}
-	return err
+	return fmt.Errorf("smime: read: %w", err)
 }
 
 func (b *berReader) readByte() (byte, error) {
@@ -207,7 +223,10 @@ func (b *berReader) length(h *berHeader) (int64, error) {
 
 // nextIn reads the next header inside f, checking that a definite
 // length does not run past the end of f.
-func (b *berReader) nextIn(f berFrame) (berHeader, error) {
+func (b *berReader) nextIn(f *berFrame) (berHeader, error) {
+	if f.done {
+		return berHeader{}, formatErrorf("BER: element expected after the end of its container (offset %d)", b.pos)
+	}
 	h, err := b.next()
 	if err != nil {
 		return h, err
@@ -220,24 +239,28 @@ func (b *berReader) nextIn(f berFrame) (berHeader, error) {
 
 // enter starts walking the children of the constructed element h, whose
 // header was just read.
-func (b *berReader) enter(h berHeader) (berFrame, error) {
+func (b *berReader) enter(h berHeader) (*berFrame, error) {
 	if !h.constructed || h.eoc {
-		return berFrame{}, formatErrorf("BER: primitive element where a constructed one belongs (offset %d)", b.pos)
+		return nil, formatErrorf("BER: primitive element where a constructed one belongs (offset %d)", b.pos)
 	}
 	if h.length < 0 {
-		return berFrame{end: -1}, nil
+		return &berFrame{end: -1}, nil
 	}
-	return berFrame{end: b.pos + h.length}, nil
+	return &berFrame{end: b.pos + h.length}, nil
 }
 
 // more reports whether another child follows in f. At the end of an
 // indefinite f it consumes the end-of-contents octets.
-func (b *berReader) more(f berFrame) (bool, error) {
+func (b *berReader) more(f *berFrame) (bool, error) {
+	if f.done {
+		return false, nil
+	}
 	if f.end >= 0 {
 		if b.pos > f.end {
 			return false, formatErrorf("BER: element runs past its container at offset %d", b.pos)
 		}
-		return b.pos < f.end, nil
+		f.done = b.pos == f.end
+		return !f.done, nil
 	}
 	p, err := b.r.Peek(2)
 	if err != nil {
@@ -246,6 +269,7 @@ func (b *berReader) more(f berFrame) (bool, error) {
 	if p[0] == 0 && p[1] == 0 {
 		b.r.Discard(2)
 		b.pos += 2
+		f.done = true
 		return false, nil
 	}
 	return true, nil
@@ -253,7 +277,7 @@ func (b *berReader) more(f berFrame) (bool, error) {
 
 // end checks that no child is left in f, reading its end-of-contents
 // octets if it is indefinite.
-func (b *berReader) end(f berFrame) error {
+func (b *berReader) end(f *berFrame) error {
 	more, err := b.more(f)
 	if err == nil && more {
 		err = formatErrorf("BER: unexpected element at offset %d", b.pos)
@@ -345,7 +369,7 @@ func (b *berReader) octets(h berHeader) io.Reader {
 		o.err = formatErrorf("BER: unexpected end-of-contents at offset %d", b.pos)
 	case h.constructed:
 		f, err := b.enter(h)
-		o.stack, o.err = []berFrame{f}, err
+		o.stack, o.err = []*berFrame{f}, err
 	default:
 		o.left = h.length
 	}
@@ -355,8 +379,8 @@ func (b *berReader) octets(h berHeader) io.Reader {
 // berOctets is the stream octets returns.
 type berOctets struct {
 	b     *berReader
-	left  int64      // bytes left in the current primitive chunk
-	stack []berFrame // the constructed elements open
+	left  int64       // bytes left in the current primitive chunk
+	stack []*berFrame // the constructed elements open
 	err   error
 }
 

@@ -163,6 +163,9 @@ func TestBERReaderWalk(t *testing.T) {
 			t.Errorf("element %d = % x, want % x", i, got[i], want[i])
 		}
 	}
+	if err := b.end(f); err != nil {
+		t.Errorf("end after more reported the end: %v", err)
+	}
 	if eof, err := b.atEOF(); !eof || err != nil {
 		t.Errorf("atEOF = %v, %v after the walk", eof, err)
 	}

@@ -86,11 +86,7 @@ type base64Reader struct{ dec io.Reader }
 
 func (b *base64Reader) Read(p []byte) (int, error) {
 	n, err := b.dec.Read(p)
-	if err == nil || err == io.EOF {
-		return n, err
-	}
-	var ce base64.CorruptInputError
-	if errors.As(err, &ce) {
+	if _, ok := err.(base64.CorruptInputError); ok {
 		err = formatErrorf("base64 CMS object: %v", err)
 	}
 	return n, err

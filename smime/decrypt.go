@@ -41,6 +41,9 @@ func Decrypt(msg io.Reader, cert *x509.Certificate, key crypto.PrivateKey) ([]by
 	if err := DecryptTo(&out, msg, cert, key, nil); err != nil {
 		return nil, err
 	}
+	if out.Len() == 0 {
+		return []byte{}, nil // empty content, not a nil result
+	}
 	return out.Bytes(), nil
 }
 

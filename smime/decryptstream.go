@@ -37,7 +37,7 @@ type envelope struct {
 	alg   pkix.AlgorithmIdentifier
 	// The frames being walked: ContentInfo, its [0] EXPLICIT content,
 	// the (Auth)EnvelopedData and the EncryptedContentInfo.
-	ci, explicit, env, eci berFrame
+	ci, explicit, env, eci *berFrame
 	content                *berHeader // the encryptedContent; nil when absent
 }
 
@@ -124,7 +124,7 @@ func notCMS(err error) error {
 
 // small reads the next element in f, which must be a universal tag, and
 // unmarshals it into v.
-func (e *envelope) small(f berFrame, tag int, v any) error {
+func (e *envelope) small(f *berFrame, tag int, v any) error {
 	h, err := e.b.nextIn(f)
 	if err != nil {
 		return err
@@ -144,13 +144,13 @@ func (e *envelope) small(f berFrame, tag int, v any) error {
 
 // enterChild reads the next element in f, which must be constructed of
 // class and tag, and starts walking it.
-func (e *envelope) enterChild(f berFrame, class, tag int) (berFrame, error) {
+func (e *envelope) enterChild(f *berFrame, class, tag int) (*berFrame, error) {
 	h, err := e.b.nextIn(f)
 	if err != nil {
-		return berFrame{}, err
+		return nil, err
 	}
 	if !h.is(class, tag) {
-		return berFrame{}, formatErrorf("CMS: element [%d %d] where [%d %d] belongs", h.class, h.tag, class, tag)
+		return nil, formatErrorf("CMS: element [%d %d] where [%d %d] belongs", h.class, h.tag, class, tag)
 	}
 	return e.b.enter(h)
 }
@@ -237,7 +237,7 @@ func (e *envelope) readTail() (aad, mac []byte, err error) {
 	if err := e.skipOptional(last); err != nil {
 		return nil, nil, err
 	}
-	for _, f := range []berFrame{e.env, e.explicit, e.ci} {
+	for _, f := range []*berFrame{e.env, e.explicit, e.ci} {
 		if err := e.b.end(f); err != nil {
 			return nil, nil, err
 		}

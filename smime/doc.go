@@ -69,7 +69,11 @@
 // writer, so it holds the same amount for any size of message; [Sign],
 // [Encrypt] and [SignAndEncrypt] return an [Entity] whose Body holds the
 // result, and suit small entities.
+//
+// Reading streams too. [VerifyTo] hashes the signed entity as it reads
+// it and keeps it the same way (1 MiB in memory, then an encrypted file
+// in [VerifyOptions.TempDir]) until every signature verified, then writes
+// it; [DecryptTo] decrypts the content as it reads it and keeps the
+// plaintext until its padding or tag checks out. [Verify] and [Decrypt]
+// return the result in memory.
 package smime
-
-// BUG(mailwright): [Verify] and [Decrypt], meant for tools and tests,
-// read the message and its CMS object into memory.

@@ -32,6 +32,8 @@ func TestVerifyOpenSSLAlgorithms(t *testing.T) {
 		{"rsa keyid", "ski", []string{"-keyid"}, ErrDigestMismatch},
 		{"rsa noattr", "signer", []string{"-noattr"}, ErrBadSignature},
 		{"rsa noattr opaque", "signer", []string{"-noattr", "-nodetach"}, ErrBadSignature},
+		{"rsa opaque streamed ber", "signer", []string{"-nodetach", "-stream"}, ErrDigestMismatch},
+		{"ec opaque streamed ber sha512", "signer-ec", []string{"-nodetach", "-stream", "-md", "sha512"}, ErrDigestMismatch},
 		{"ec sha384", "signer-ec", []string{"-md", "sha384"}, ErrDigestMismatch},
 		{"ec noattr", "signer-ec", []string{"-noattr"}, ErrBadSignature},
 	}
@@ -106,5 +108,7 @@ func checkSignerShape(t *testing.T, msg []byte, name string) {
 		t.Errorf("signer identifier class %d tag %d, want [0] subjectKeyIdentifier", si.SID.Class, si.SID.Tag)
 	case strings.Contains(name, "noattr") && len(si.SignedAttrs.FullBytes) != 0:
 		t.Error("signed attributes present, want none")
+	case strings.Contains(name, "streamed ber") && !bytes.HasPrefix(m.der, []byte{0x30, 0x80}):
+		t.Errorf("CMS object starts % x, want indefinite-length BER (30 80)", m.der[:2])
 	}
 }

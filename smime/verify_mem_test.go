@@ -104,9 +104,3 @@ func TestVerifyToWritesNothingOnError(t *testing.T) {
 		t.Fatalf("VerifyTo(changed) = %v after writing %d bytes; want ErrDigestMismatch and nothing written", err, out.n)
 	}
 }
-
-type countWriter struct{ n int }
-
-func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
-
-var _ io.Writer = (*countWriter)(nil)

@@ -399,7 +399,7 @@ func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[cry
 	if _, err := io.Copy(io.MultiWriter(append(ws, content)...), b.octets(h)); err != nil {
 		return nil, nil, err
 	}
-	for _, f := range []berFrame{x, eci} {
+	for _, f := range []*berFrame{x, eci} {
 		if err := b.end(f); err != nil {
 			return nil, nil, err
 		}
@@ -424,7 +424,7 @@ func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[cry
 		}
 		parts = append(parts, der)
 	}
-	for _, f := range []berFrame{explicit, ci} {
+	for _, f := range []*berFrame{explicit, ci} {
 		if err := b.end(f); err != nil {
 			return nil, nil, err
 		}
@@ -444,7 +444,7 @@ func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[cry
 }
 
 // smallIn reads the next element in f whole and unmarshals it into v.
-func smallIn(b *berReader, f berFrame, v any) error {
+func smallIn(b *berReader, f *berFrame, v any) error {
 	h, err := b.nextIn(f)
 	if err != nil {
 		return err
@@ -461,13 +461,13 @@ func smallIn(b *berReader, f berFrame, v any) error {
 
 // enterIn reads the next element in f, which must be constructed of
 // class and tag, and starts walking it.
-func enterIn(b *berReader, f berFrame, class, tag int) (berFrame, error) {
+func enterIn(b *berReader, f *berFrame, class, tag int) (*berFrame, error) {
 	h, err := b.nextIn(f)
 	if err != nil {
-		return berFrame{}, err
+		return nil, err
 	}
 	if !h.is(class, tag) || !h.constructed {
-		return berFrame{}, formatErrorf("CMS signed-data: unexpected element (class %d, tag %d)", h.class, h.tag)
+		return nil, formatErrorf("CMS signed-data: unexpected element (class %d, tag %d)", h.class, h.tag)
 	}
 	return b.enter(h)
 }
