@@ -31,17 +31,10 @@ func newCBCOpener(w io.Writer, block cipher.Block, iv []byte) *cbcOpener {
 }
 
 func (c *cbcOpener) Write(p []byte) (int, error) {
-	taken := len(p)
-	for len(p) > 0 {
-		k := min(cap(c.buf)-len(c.buf), len(p))
-		c.buf, p = append(c.buf, p[:k]...), p[k:]
-		if len(c.buf) == cap(c.buf) {
-			if err := c.flush(); err != nil {
-				return 0, err
-			}
-		}
+	if err := bufferChunks(&c.buf, p, c.flush); err != nil {
+		return 0, err
 	}
-	return taken, nil
+	return len(p), nil
 }
 
 // flush decrypts and writes the whole blocks buffered but the last one,

@@ -86,18 +86,26 @@ type cbcWriter struct {
 }
 
 func (c *cbcWriter) Write(p []byte) (int, error) {
-	taken := len(p)
-	c.n += int64(taken)
+	c.n += int64(len(p))
+	if err := bufferChunks(&c.buf, p, c.flush); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// bufferChunks appends p to *buf, calling flush, which makes room, each
+// time it reaches its capacity.
+func bufferChunks(buf *[]byte, p []byte, flush func() error) error {
 	for len(p) > 0 {
-		k := min(cap(c.buf)-len(c.buf), len(p))
-		c.buf, p = append(c.buf, p[:k]...), p[k:]
-		if len(c.buf) == cap(c.buf) {
-			if err := c.flush(); err != nil {
-				return 0, err
+		k := min(cap(*buf)-len(*buf), len(p))
+		*buf, p = append(*buf, p[:k]...), p[k:]
+		if len(*buf) == cap(*buf) {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
 	}
-	return taken, nil
+	return nil
 }
 
 func (c *cbcWriter) flush() error {

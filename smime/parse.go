@@ -87,53 +87,6 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// multipart is a multipart body split at its delimiter lines (RFC 2046
-// §5.1.1). The line break before a delimiter belongs to the delimiter, so
-// parts hold exactly the bytes of each body part.
-type multipart struct {
-	preamble []byte
-	parts    [][]byte
-	epilogue []byte
-}
-
-// splitMultipart splits body, whose line ends may be LF, CRLF or a lone CR.
-func splitMultipart(body []byte, boundary string) (*multipart, error) {
-	if boundary == "" {
-		return nil, formatErrorf("multipart without boundary")
-	}
-	dash := []byte("--" + boundary)
-	m := &multipart{}
-	start := -1 // start of the current part; -1 while in the preamble
-	for pos := 0; pos < len(body); {
-		// Lines end as toCRLF ends them (LF, CRLF or a lone CR), so that
-		// the parts found here are the parts a second pass over the
-		// canonical output finds (found by FuzzCanonicalize).
-		line, rest, ended := nextBodyLine(body[pos:])
-		next := len(body) - len(rest)
-		close, isDelim := delimiter(line, dash)
-		if isDelim {
-			end := max(lineBreakStart(body, pos), start)
-			if start < 0 {
-				m.preamble = body[:end]
-			} else {
-				m.parts = append(m.parts, body[start:end])
-			}
-			if close {
-				if ended {
-					m.epilogue = body[next:]
-				}
-				return m, nil
-			}
-			start = next
-		}
-		if !ended {
-			break
-		}
-		pos = next
-	}
-	return nil, formatErrorf("multipart body has no closing boundary %q", boundary)
-}
-
 // delimiter reports whether line is a delimiter line for dash
 // ("--boundary"), and whether it is the closing one.
 func delimiter(line, dash []byte) (close, ok bool) {
@@ -148,58 +101,4 @@ func delimiter(line, dash []byte) (close, ok bool) {
 		return false, false
 	}
 	return close, true
-}
-
-// lineBreakStart returns where the line break before position pos starts
-// (pos itself when pos is 0).
-func lineBreakStart(b []byte, pos int) int {
-	if pos == 0 {
-		return 0
-	}
-	end := pos - 1
-	if b[end] == '\n' && end > 0 && b[end-1] == '\r' {
-		end--
-	}
-	return end
-}
-
-// nextBodyLine is nextLine for bodies, where a lone CR also ends a line.
-func nextBodyLine(b []byte) (line, rest []byte, ended bool) {
-	i := bytes.IndexAny(b, "\r\n")
-	if i < 0 {
-		return b, nil, false
-	}
-	if b[i] == '\r' && i+1 < len(b) && b[i+1] == '\n' {
-		return b[:i], b[i+2:], true
-	}
-	return b[:i], b[i+1:], true
-}
-
-// toCRLF turns every line end (LF, CRLF or a lone CR) into CRLF.
-func toCRLF(b []byte) []byte {
-	if !needsCRLF(b) {
-		return b
-	}
-	out := make([]byte, 0, len(b)+len(b)/32)
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '\r':
-			out = append(out, '\r', '\n')
-			if i+1 < len(b) && b[i+1] == '\n' {
-				i++
-			}
-		case c == '\n':
-			out = append(out, '\r', '\n')
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// needsCRLF reports whether b holds a bare CR or a bare LF: it holds
-// neither when CRs, LFs and CRLF pairs are equally many.
-func needsCRLF(b []byte) bool {
-	n := bytes.Count(b, []byte("\r\n"))
-	return bytes.Count(b, []byte("\n")) != n || bytes.Count(b, []byte("\r")) != n
 }

@@ -2,78 +2,21 @@
 
 package smime
 
-import (
-	"encoding/asn1"
-	"fmt"
-	"io"
-	stdmime "mime"
-	"strings"
-)
+import "encoding/asn1"
 
 // oidAuthEnvelopedData is the RFC 5083 content type used for AES-GCM.
 var oidAuthEnvelopedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 23}
 
-// message is an S/MIME message as read by Verify and Decrypt.
+// message is a CMS object read whole: the signature part of a
+// multipart/signed message (and, in the tests, whole messages).
 type message struct {
 	der         []byte                // the CMS object
 	contentType asn1.ObjectIdentifier // of the CMS object
 	detached    []byte                // multipart/signed: the signed entity
 }
 
-// readMessage reads an S/MIME message or entity: multipart/signed or
-// application/pkcs7-mime (also the older x-pkcs7 names). The type of an
-// application/pkcs7-mime object is taken from the CMS content type, so a
-// missing or wrong smime-type parameter does no harm.
-func readMessage(r io.Reader) (*message, error) {
-	b, err := readAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("smime: read message: %w", err)
-	}
-	fields, body, err := splitHeader(b)
-	if err != nil {
-		return nil, err
-	}
-	ct, _ := lookup(fields, "Content-Type")
-	mediatype, params, err := stdmime.ParseMediaType(ct)
-	if err != nil {
-		return nil, formatErrorf("Content-Type %q: %v", ct, err)
-	}
-	switch mediatype {
-	case "multipart/signed":
-		return readDetached(body, params)
-	case "application/pkcs7-mime", "application/x-pkcs7-mime":
-		cte, _ := lookup(fields, "Content-Transfer-Encoding")
-		return readPKCS7(body, strings.ToLower(cte))
-	}
-	return nil, formatErrorf("Content-Type %s is not an S/MIME type", mediatype)
-}
-
-func readDetached(body []byte, params map[string]string) (*message, error) {
-	switch strings.ToLower(params["protocol"]) {
-	case "application/pkcs7-signature", "application/x-pkcs7-signature":
-	default:
-		return nil, fmt.Errorf("%w: multipart/signed protocol %q", ErrUnsupported, params["protocol"])
-	}
-	m, err := splitMultipart(toCRLF(body), params["boundary"])
-	if err != nil {
-		return nil, err
-	}
-	if len(m.parts) != 2 {
-		return nil, formatErrorf("multipart/signed has %d parts, want 2", len(m.parts))
-	}
-	fields, sigBody, err := splitHeader(m.parts[1])
-	if err != nil {
-		return nil, err
-	}
-	cte, _ := lookup(fields, "Content-Transfer-Encoding")
-	msg, err := readPKCS7(sigBody, strings.ToLower(cte))
-	if err != nil {
-		return nil, err
-	}
-	msg.detached = m.parts[0]
-	return msg, nil
-}
-
+// readPKCS7 decodes the body of an application/pkcs7-* part and reads
+// the content type of the CMS object in it.
 func readPKCS7(body []byte, cte string) (*message, error) {
 	der := body
 	switch cte {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"time"
 )
 
@@ -81,26 +80,6 @@ func Sign(entity io.Reader, s *Signer, o *SignOptions) (*Entity, error) {
 		return nil, err
 	}
 	return out.entity()
-}
-
-// readAll is io.ReadAll that sizes its buffer once when r tells its
-// length (bytes.Reader, strings.Reader, bytes.Buffer) or is a file.
-func readAll(r io.Reader) ([]byte, error) {
-	size := 0
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		size = v.Len()
-	case interface{ Stat() (fs.FileInfo, error) }:
-		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
-			size = int(fi.Size())
-		}
-	}
-	if size == 0 {
-		return io.ReadAll(r)
-	}
-	b := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
 }
 
 // signHash is the digest o asks for.

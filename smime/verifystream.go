@@ -347,11 +347,7 @@ func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[cry
 	// version and digestAlgorithms
 	var parts [][]byte
 	for range 2 {
-		h, err := b.nextIn(sdf)
-		if err != nil {
-			return nil, nil, err
-		}
-		der, err := b.element(h, berMaxSmall)
+		der, err := elementIn(b, sdf)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -414,11 +410,7 @@ func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[cry
 		if !more {
 			break
 		}
-		h, err := b.nextIn(sdf)
-		if err != nil {
-			return nil, nil, err
-		}
-		der, err := b.element(h, berMaxSmall)
+		der, err := elementIn(b, sdf)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -445,11 +437,7 @@ func readOpaqueSignedData(b *berReader, content io.Writer) (*signedData, map[cry
 
 // smallIn reads the next element in f whole and unmarshals it into v.
 func smallIn(b *berReader, f *berFrame, v any) error {
-	h, err := b.nextIn(f)
-	if err != nil {
-		return err
-	}
-	der, err := b.element(h, berMaxSmall)
+	der, err := elementIn(b, f)
 	if err != nil {
 		return err
 	}
@@ -457,6 +445,15 @@ func smallIn(b *berReader, f *berFrame, v any) error {
 		return formatErrorf("CMS signed-data: %v", errOr(err, "trailing data"))
 	}
 	return nil
+}
+
+// elementIn reads the next element in f whole, as DER.
+func elementIn(b *berReader, f *berFrame) ([]byte, error) {
+	h, err := b.nextIn(f)
+	if err != nil {
+		return nil, err
+	}
+	return b.element(h, berMaxSmall)
 }
 
 // enterIn reads the next element in f, which must be constructed of
