@@ -31,10 +31,12 @@ type Protector struct {
 	// EncryptOptions are passed to the encryption step; nil gives
 	// AES-256-CBC.
 	EncryptOptions *EncryptOptions
-	// TempDir is where a message larger than 1 MiB waits, in canonical
-	// form, between being read and being signed or encrypted; "" means
-	// os.TempDir(). The file is encrypted with a key held only in memory
-	// and is removed (on Unix, unlinked as soon as it is opened).
+	// TempDir is where temporary files go: the canonical entity beyond
+	// its first 1 MiB, between being read and being signed or encrypted,
+	// and an unencoded or quoted-printable part beyond its first 256 KiB
+	// while its encoding is decided; "" means os.TempDir(). Each file is
+	// encrypted with a key held only in memory and is removed (on Unix,
+	// unlinked as soon as it is opened).
 	TempDir string
 }
 
