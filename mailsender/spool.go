@@ -14,8 +14,11 @@ import (
 const spoolMemLimit = 256 << 10
 
 // spool holds a composed message between composing (and signing) and
-// sending: in memory while it is small, in a temporary file (mode 0600,
-// removed by Close) once it grows past spoolMemLimit. Composing into a spool
+// sending: in memory while it is small, in a temporary file (mode 0600)
+// once it grows past spoolMemLimit. The file is unlinked as soon as it
+// is created where the system allows it (on Unix: the open file stays
+// readable, and a crash leaves nothing behind), and removed by Close
+// otherwise. Composing into a spool
 // first means that a message that cannot be built is never half sent, and
 // that a DKIM signature, which goes in front of the message, can be
 // computed in the same pass without holding a large message in memory.
@@ -23,6 +26,7 @@ type spool struct {
 	dir  string
 	buf  bytes.Buffer
 	file *os.File
+	name string // set while the file still has a name to remove
 	size int64
 }
 
@@ -36,7 +40,10 @@ func (s *spool) Write(p []byte) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("mailsender: spool: %w", err)
 		}
-		s.file = f
+		s.file, s.name = f, f.Name()
+		if os.Remove(s.name) == nil {
+			s.name = ""
+		}
 		if _, err := s.buf.WriteTo(f); err != nil {
 			return 0, fmt.Errorf("mailsender: spool: %w", err)
 		}
@@ -64,11 +71,13 @@ func (s *spool) Close() error {
 	if s.file == nil {
 		return nil
 	}
-	name := s.file.Name()
 	err := s.file.Close()
-	if rerr := os.Remove(name); err == nil {
-		err = rerr
+	if s.name != "" {
+		if rerr := os.Remove(s.name); err == nil {
+			err = rerr
+		}
 	}
+	s.name = ""
 	s.file = nil
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -23,6 +24,11 @@ func TestSpoolMovesToFileAndCleansUp(t *testing.T) {
 	}
 	if fi, err := sp.file.Stat(); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("spool file mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	// Unlinked at once where the system allows it, so that a crash
+	// (SIGKILL) leaves no message behind in the directory.
+	if ents, _ := os.ReadDir(dir); runtime.GOOS != "windows" && len(ents) != 0 {
+		t.Errorf("the open spool file still has a name in %s: %v", dir, ents)
 	}
 	r, err := sp.Reader()
 	if err != nil {
