@@ -140,12 +140,14 @@ var hashNames = map[string]crypto.Hash{"sha256": crypto.SHA256, "sha384": crypto
 
 func smimeSign(e *env, args []string) error {
 	var k keyFlags
-	var opaque bool
+	var opaque, anySigner bool
 	var hash string
 	fs := newFlagSet(e, "sign")
 	k.register(fs, "cert")
 	k.registerEnc(fs)
 	fs.BoolVar(&opaque, "opaque", false, "application/pkcs7-mime signed-data instead of multipart/signed")
+	fs.BoolVar(&anySigner, "any-signer", false, "sign even when the certificate does not name the From "+
+		"or Sender address (receivers refuse such a signature, RFC 8550 §3)")
 	fs.StringVar(&hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -158,7 +160,7 @@ func smimeSign(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return protect(e, &smime.Protector{Signer: s, SignOptions: &smime.SignOptions{Opaque: opaque, Hash: h}})
+	return protect(e, &smime.Protector{Signer: s, SignOptions: &smime.SignOptions{Opaque: opaque, Hash: h}}, anySigner)
 }
 
 // certList is a repeatable flag of certificate files.
@@ -171,7 +173,7 @@ func smimeEncrypt(e *env, args []string) error {
 	var to certList
 	var k keyFlags
 	var cipher string
-	var opaque, oaep bool
+	var opaque, oaep, anySigner bool
 	fs := newFlagSet(e, "encrypt")
 	fs.Var(&to, "to", "recipient's PEM certificate (repeat for more recipients)")
 	fs.StringVar(&cipher, "cipher", "aes256", "content cipher: aes256, aes128 (CBC), aes128gcm or aes256gcm")
@@ -179,6 +181,8 @@ func smimeEncrypt(e *env, args []string) error {
 	k.register(fs, "sign-cert")
 	k.registerEnc(fs)
 	fs.BoolVar(&opaque, "opaque", false, "when signing, sign opaquely")
+	fs.BoolVar(&anySigner, "any-signer", false, "when signing, sign even when the certificate does not "+
+		"name the From or Sender address")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -198,7 +202,7 @@ func smimeEncrypt(e *env, args []string) error {
 		}
 		pr.SignOptions = &smime.SignOptions{Opaque: opaque}
 	}
-	return protect(e, pr)
+	return protect(e, pr, anySigner)
 }
 
 func loadCerts(files []string) ([]*x509.Certificate, error) {
@@ -272,7 +276,11 @@ func smimeVerify(e *env, args []string) error {
 // good signature by someone else says nothing about the sender.
 func checkSigner(e *env, v *smime.Verified, senders []string, anySigner bool) error {
 	if len(senders) == 0 {
-		return nil // a bare entity has no From to compare
+		// A bare entity (what "smime decrypt" prints) has no From to
+		// compare: say so rather than pass in silence.
+		fmt.Fprintln(e.stderr, "smime: note: no From or Sender field, so the signer was not compared "+
+			"with the sender (RFC 8550 §3); check that the signer is who sent the message")
+		return nil
 	}
 	for _, a := range senders {
 		if v.SignedBy(a) {
@@ -313,7 +321,33 @@ func smimeDecrypt(e *env, args []string) error {
 
 // protect reads a message or entity from stdin and writes it to stdout
 // with its MIME entity signed and/or encrypted as pr says. Protect
-// streams, and writes nothing when it fails.
-func protect(e *env, pr *smime.Protector) error {
-	return pr.Protect(e.stdout, e.stdin)
+// streams, and writes nothing when it fails. When signing a message
+// with From or Sender fields, the certificate must name one of them (the
+// check receivers make, RFC 8550 §3), unless anySigner.
+func protect(e *env, pr *smime.Protector, anySigner bool) error {
+	in, h, err := peekHeader(e.stdin)
+	if err != nil {
+		return err
+	}
+	if pr.Signer != nil && h != nil {
+		if senders := senderAddrs(h); len(senders) > 0 && !namesAny(pr.Signer.Certificate, senders) {
+			msg := fmt.Sprintf("the signing certificate (%s) does not name the From or Sender address %s, "+
+				"so receivers will refuse the signature (RFC 8550 §3)", signerName(pr.Signer.Certificate),
+				strings.Join(senders, ", "))
+			if !anySigner {
+				return errors.New(msg + "; --any-signer signs anyway")
+			}
+			fmt.Fprintln(e.stderr, "smime: warning: "+msg)
+		}
+	}
+	return pr.Protect(e.stdout, in)
+}
+
+func namesAny(c *x509.Certificate, addrs []string) bool {
+	for _, a := range addrs {
+		if smime.NamesAddress(c, a) {
+			return true
+		}
+	}
+	return false
 }

@@ -20,6 +20,12 @@ func TestSMIMEVerifyNotSigned(t *testing.T) {
 		{"entity", cliEntity, "not an S/MIME signed message: its Content-Type is text/plain"},
 		{"encrypted", "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nAAAA\r\n",
 			`it is encrypted (enveloped-data); run "mailwright smime decrypt" first`},
+		// Only the first MiB is read to look at the header (a fresh-user
+		// review saw 1.2 GB of memory taken by a 150 MB header line).
+		{"header line of 3 MiB", "X-Long: " + strings.Repeat("a", 3<<20) + "\r\n\r\nbody\r\n",
+			"the message header is longer than 1048576 bytes"},
+		{"header of 3 MiB", strings.Repeat("X-Many: field\r\n", 3<<16) + "\r\nbody\r\n",
+			"the message header is longer than 1048576 bytes"},
 	}
 	for _, tt := range tests {
 		out, stderr, code := cli(t, []byte(tt.msg), "smime", "verify")

@@ -265,7 +265,8 @@ func TestSMIMEVerifyChecksFrom(t *testing.T) {
 	p := cliPKI(t)
 	sign := func(from string) []byte {
 		msg := strings.Replace(cliMessage, "From: alice@example.test", from, 1)
-		return cliOK(t, []byte(msg), "smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"])
+		// --any-signer: the signing side refuses these too (TestSMIMESignChecksFrom).
+		return cliOK(t, []byte(msg), "smime", "sign", "--any-signer", "--cert", p["alice.pem"], "--key", p["alice.key"])
 	}
 	tests := []struct {
 		name, from string
@@ -284,5 +285,34 @@ func TestSMIMEVerifyChecksFrom(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.stderr) || (code == 0) != (string(out) == cliEntity) {
 			t.Errorf("%s: exit %d, out %q, stderr %q; want exit %d and %q", tc.name, code, out, stderr, tc.code, tc.stderr)
 		}
+	}
+}
+
+// TestSMIMESignChecksFrom: signing a message whose From (or Sender) the
+// certificate does not name is refused before anything is written, since
+// every receiver would refuse the signature (RFC 8550 §3); --any-signer
+// signs with a warning, for sign and for encrypt --sign-cert alike. A
+// bare entity, with no From, is signed; verifying it says that no sender
+// was compared.
+func TestSMIMESignChecksFrom(t *testing.T) {
+	p := cliPKI(t)
+	mallory := []byte(strings.Replace(cliMessage, "From: alice@example.test", "From: mallory@example.test", 1))
+	for _, cmd := range [][]string{
+		{"smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"]},
+		{"smime", "encrypt", "--to", p["bob.pem"], "--sign-cert", p["alice.pem"], "--key", p["alice.key"]},
+	} {
+		out, stderr, code := cli(t, mallory, cmd...)
+		if code != 1 || len(out) != 0 || !strings.Contains(stderr, "does not name the From or Sender address mallory@example.test") {
+			t.Errorf("%v: exit %d, %d bytes out, stderr %q; want exit 1, nothing out, the From refused", cmd[:2], code, len(out), stderr)
+		}
+		out, stderr, code = cli(t, mallory, append(cmd, "--any-signer")...)
+		if code != 0 || len(out) == 0 || !strings.Contains(stderr, "smime: warning: the signing certificate") {
+			t.Errorf("%v --any-signer: exit %d, %d bytes out, stderr %q; want it signed with a warning", cmd[:2], code, len(out), stderr)
+		}
+	}
+	signed := cliOK(t, []byte(cliEntity), "smime", "sign", "--cert", p["alice.pem"], "--key", p["alice.key"])
+	out, stderr, code := cli(t, signed, "smime", "verify", "--ca", p["ca.pem"])
+	if code != 0 || string(out) != cliEntity || !strings.Contains(stderr, "no From or Sender field, so the signer was not compared") {
+		t.Errorf("verify(bare entity): exit %d, out %q, stderr %q; want the entity and a note", code, out, stderr)
 	}
 }
