@@ -121,7 +121,7 @@ func (b *berReader) truncated(err error) error {
 	case err == nil || errors.As(err, &fe):
 		return err
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-		return formatErrorf("BER: input ends inside an element (offset %d)", b.pos)
+		return formatErrorf("the CMS object ends inside an element, %d bytes into it: the message is truncated", b.pos)
 	}
 	return fmt.Errorf("smime: read: %w", err)
 }

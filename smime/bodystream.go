@@ -32,7 +32,10 @@ func pkcs7Stream(r io.Reader) (io.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, _ := lookup(fields, "Content-Type")
+	ct, ok := lookup(fields, "Content-Type")
+	if !ok {
+		return nil, fmt.Errorf("%w: it has no Content-Type (plain text)", ErrNotEncrypted)
+	}
 	mediatype, _, err := stdmime.ParseMediaType(ct)
 	if err != nil {
 		return nil, formatErrorf("Content-Type %q: %v", ct, err)
@@ -42,7 +45,7 @@ func pkcs7Stream(r io.Reader) (io.Reader, error) {
 	case "multipart/signed":
 		return nil, fmt.Errorf("%w: the message is multipart/signed", ErrNotEncrypted)
 	default:
-		return nil, formatErrorf("Content-Type %s is not an S/MIME type", mediatype)
+		return nil, fmt.Errorf("%w: its Content-Type is %s", ErrNotEncrypted, mediatype)
 	}
 	cte, _ := lookup(fields, "Content-Transfer-Encoding")
 	switch strings.ToLower(cte) {

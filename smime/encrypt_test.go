@@ -176,9 +176,17 @@ func TestDecryptErrors(t *testing.T) {
 			}
 		})
 	}
+	// Anything that is not enveloped-data is ErrNotEncrypted, as the doc
+	// says (a fresh-user review found text/plain reported as malformed);
+	// a Content-Type that does not parse is malformed.
+	for _, msg := range []string{"Content-Type: text/plain\r\n\r\nx", "Subject: hi\r\n\r\nx"} {
+		if _, err := Decrypt(strings.NewReader(msg), p.recipient, p.recipientKey); !errors.Is(err, ErrNotEncrypted) {
+			t.Errorf("Decrypt(%q) = %v, want ErrNotEncrypted", msg, err)
+		}
+	}
 	var fe *FormatError
-	if _, err := Decrypt(strings.NewReader("Content-Type: text/plain\r\n\r\nx"), p.recipient, p.recipientKey); !errors.As(err, &fe) {
-		t.Errorf("Decrypt(text/plain) = %v, want *FormatError", err)
+	if _, err := Decrypt(strings.NewReader("Content-Type: text/\r\n\r\nx"), p.recipient, p.recipientKey); !errors.As(err, &fe) {
+		t.Errorf("Decrypt(bad Content-Type) = %v, want *FormatError", err)
 	}
 }
 

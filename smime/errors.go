@@ -33,7 +33,7 @@ var (
 	// ErrDecrypt means the content key or the content could not be
 	// decrypted with the private key given, typically because the key
 	// does not belong to the certificate.
-	ErrDecrypt = errors.New("smime: cannot decrypt (wrong private key?)")
+	ErrDecrypt = errors.New("smime: cannot decrypt (wrong private key, or the content was altered)")
 
 	// ErrUnsupported means the message uses an algorithm or a CMS content
 	// type this package does not implement.

@@ -95,7 +95,11 @@ func (s *spool) toFile() error {
 	s.block, _ = aes.NewCipher(key)
 	f, err := os.CreateTemp(s.dir, "mailwright-smime-*")
 	if err != nil {
-		return fmt.Errorf("smime: spool: %w", err)
+		dir := s.dir
+		if dir == "" {
+			dir = os.TempDir() + " ($TMPDIR)"
+		}
+		return fmt.Errorf("smime: cannot make the temporary file a large message waits in, in %s: %w", dir, err)
 	}
 	s.file, s.name = f, f.Name()
 	if os.Remove(s.name) == nil {

@@ -24,7 +24,7 @@ func TestHelpEveryCommand(t *testing.T) {
 		{[]string{"dkim"}, []string{"dkim keygen", "dkim verify", "live DNS", "--txt-file"}},
 		{[]string{"dkim", "verify"}, []string{"-txt-file", "-dns", "live DNS"}},
 		{[]string{"dkim", "sign"}, []string{"-selector", "-canon"}},
-		{[]string{"smime"}, []string{"--sign-cert FILE", "then encrypt (the certificate flag is --sign-cert here)"}},
+		{[]string{"smime"}, []string{"--sign-cert FILE", "then encrypt (the certificate flag is --sign-cert)", "$TMPDIR"}},
 		{[]string{"smime", "encrypt"}, []string{"-sign-cert", "-cipher"}},
 		{[]string{"smime", "verify"}, []string{"-ca"}},
 		{[]string{"token"}, []string{"import", "token endpoint", "no other host"}},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -80,7 +81,9 @@ func runMain(ctx context.Context, e *env, args []string) int {
 		return commandHelp(ctx, e, c, args[1:])
 	}
 	if err := c.run(ctx, e, args[1:]); err != nil {
-		fmt.Fprintf(e.stderr, "mailwright %s: %v\n", c.name, err)
+		// A library error that starts with the command's own name
+		// ("smime: ...") is not prefixed twice.
+		fmt.Fprintf(e.stderr, "mailwright %s: %s\n", c.name, strings.TrimPrefix(err.Error(), c.name+": "))
 		if x, ok := err.(*exitError); ok {
 			return x.code
 		}

@@ -28,17 +28,30 @@ const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags
 
   sign     --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
            [--opaque] [--hash sha256|sha384|sha512] [--encryption-cert FILE]
+           [--any-signer]
   encrypt  --to CERT [--to CERT]... [--cipher aes256|aes128|aes128gcm|aes256gcm] [--oaep]
            [--sign-cert FILE --key FILE | --pfx FILE [--pfx-password PW]]
-           [--opaque] [--encryption-cert FILE]: with a signing key, sign
-           first, then encrypt (the certificate flag is --sign-cert here)
-  verify   [--ca FILE]  (default: system roots); prints the signed entity
+           [--opaque] [--encryption-cert FILE] [--any-signer]: with a signing
+           key, sign first, then encrypt (the certificate flag is --sign-cert)
+  verify   [--ca FILE]  (default: system roots) [--any-signer];
+           prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
 
 The input is a whole message or a MIME entity. For sign and encrypt, its
 Content-* fields and body are protected; other header fields (From, To,
-Subject, ...) stay in the clear on top, with MIME-Version: 1.0. The PKCS#12
-password may also come from the environment variable MAILWRIGHT_PFX_PASSWORD.
+Subject, ...) stay in the clear on top, with MIME-Version: 1.0. A signing
+certificate must name the From (or Sender) address, as receivers check
+(RFC 8550 §3); --any-signer overrides that. The PKCS#12 password may also
+come from the environment variable MAILWRIGHT_PFX_PASSWORD.
+
+Every command streams: memory stays at a few MiB whatever the size of the
+message. Nothing is written to stdout unless the whole command succeeds
+(a signature that verifies, padding or a GCM tag that checks out). A
+message larger than 1 MiB waits meanwhile in a temporary file in $TMPDIR
+(default /tmp), encrypted under a key held only in memory and unlinked at
+once; it takes up to about twice the message's size there while an
+8-bit or long-lined text part is re-encoded. Where /tmp is a tmpfs, that
+space is memory: point TMPDIR at a disk for very large messages.
 `
 
 func runSMIME(ctx context.Context, e *env, args []string) error {
@@ -312,6 +325,11 @@ func smimeDecrypt(e *env, args []string) error {
 	}
 	s, err := k.load(e)
 	if err != nil {
+		// The key and certificate are checked as a pair as for signing;
+		// here they are the recipient's.
+		if ce := (*smime.CertificateError)(nil); errors.As(err, &ce) && ce.Role == "signer" {
+			ce.Role = "recipient"
+		}
 		return err
 	}
 	// The entity streams to stdout once it is decrypted and its padding
