@@ -75,9 +75,11 @@
 // The message is therefore composed once into a spool, in memory up to
 // 256 KiB and in a temporary file (mode 0600, removed afterwards) beyond,
 // while the signer reads the same bytes; the signature and the spooled
-// message are then streamed to the server. Without S/MIME, no message is
-// ever held in memory as a whole, and nothing is composed twice, so
-// attachments given as readers work too.
+// message are then streamed to the server. No message is ever held in
+// memory as a whole, with or without S/MIME, and nothing is composed
+// twice, so attachments given as readers work too. The spool file is
+// unlinked as soon as it is created (on Unix), so a crash leaves no
+// message behind.
 //
 // # S/MIME
 //

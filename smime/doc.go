@@ -53,8 +53,10 @@
 // transport, which Outlook, Thunderbird and OpenSSL all read. CBC content
 // is not authenticated: sign before encrypting when integrity matters, or
 // choose [AES256GCM] when the recipients' clients read authEnveloped-data.
-// Decrypting GCM content uses implicit rejection for the RSA step, so a
-// wrong key and a forged key look alike.
+// Decrypting uses implicit rejection for every RSA PKCS #1 v1.5 key
+// transport step, and every failure after the recipient is found (RSA,
+// CBC padding, GCM tag) is the one [ErrDecrypt], so a wrong key and a
+// forged message look alike and decryption is no padding oracle.
 //
 // # Memory
 //

@@ -14,9 +14,10 @@ import (
 // Cipher is a content-encryption algorithm for [Encrypt].
 type Cipher int
 
-// The content ciphers. The key is sent to each recipient with RSA
-// PKCS #1 v1.5 key transport (RFC 8551 §2.3), which every S/MIME client
-// reads.
+// The content ciphers. The content key is sent to each RSA recipient
+// with PKCS #1 v1.5 key transport (RFC 8551 §2.3), which every S/MIME
+// client reads, or with RSAES-OAEP ([EncryptOptions.OAEP]), and to each EC
+// recipient by ephemeral-static ECDH (RFC 5753).
 const (
 	// AES256CBC is AES-256 in CBC mode (RFC 3565), the default and the
 	// cipher RFC 8551 §2.7 requires receivers to support.

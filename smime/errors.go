@@ -64,13 +64,14 @@ const (
 	CertNotYetValid
 	// CertWrongUsage: the certificate is not for S/MIME: its extended
 	// key usage lacks emailProtection, or its key usage lacks
-	// digitalSignature/nonRepudiation (signing) or keyEncipherment
-	// (encryption), RFC 8550 §4.4.
+	// digitalSignature/nonRepudiation (signing), keyEncipherment (RSA
+	// encryption) or keyAgreement (EC encryption), RFC 8550 §4.4.
 	CertWrongUsage
 	// CertUntrusted: no chain leads to the given roots.
 	CertUntrusted
 	// CertUnsupportedKey: the key type cannot be used here (encryption
-	// needs RSA), or the private key does not match the certificate.
+	// needs RSA or EC on P-256, P-384 or P-521; signing RSA or ECDSA),
+	// or the private key does not match the certificate.
 	CertUnsupportedKey
 )
 

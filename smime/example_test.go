@@ -111,3 +111,76 @@ func ExampleProtector() {
 	// 	micalg=sha-256; boundary="----=_smime_000000000000000000000000000000"
 	// "Content-Type: text/plain; charset=us-ascii\r\n\r\nAll done.\r\n"
 }
+
+// exampleRecipient makes a self-signed S/MIME certificate for an EC
+// recipient, for the examples.
+func exampleRecipient() (*x509.Certificate, *ecdsa.PrivateKey) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber:   big.NewInt(2),
+		Subject:        pkix.Name{CommonName: "bob@example.test"},
+		EmailAddresses: []string{"bob@example.test"},
+		NotBefore:      time.Now().Add(-time.Hour),
+		NotAfter:       time.Now().Add(time.Hour),
+		KeyUsage:       x509.KeyUsageKeyAgreement,
+		ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	cert, _ := x509.ParseCertificate(der)
+	return cert, key
+}
+
+// ExampleVerifyTo checks a signed message as a stream: in a program, the
+// message would come from a file and the entity go to a file or
+// os.Stdout, and a message of any size would take a few MiB of memory.
+// Nothing is written unless every signature verifies and Accept agrees,
+// here that a signer's certificate names the From address.
+func ExampleVerifyTo() {
+	signer, roots := exampleSigner()
+	var signed bytes.Buffer
+	msg := "From: alice@example.test\r\nSubject: Report\r\nContent-Type: text/plain\r\n\r\nAll done.\r\n"
+	if err := (&smime.Protector{Signer: signer}).Protect(&signed, strings.NewReader(msg)); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	var entity bytes.Buffer
+	_, err := smime.VerifyTo(&entity, &signed, roots, &smime.VerifyOptions{
+		Accept: func(v *smime.Verified) error {
+			if !v.SignedBy("alice@example.test") {
+				return fmt.Errorf("not signed by the sender")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q\n", entity.String())
+	// Output:
+	// "Content-Type: text/plain\r\n\r\nAll done.\r\n"
+}
+
+// ExampleDecryptTo decrypts as a stream; as with VerifyTo, a program would
+// read a file and write to a file or os.Stdout, and nothing is written
+// unless the whole message decrypts.
+func ExampleDecryptTo() {
+	cert, key := exampleRecipient()
+	var enc bytes.Buffer
+	msg := "From: alice@example.test\r\nTo: bob@example.test\r\nContent-Type: text/plain\r\n\r\nThe figures.\r\n"
+	p := &smime.Protector{Recipients: []*x509.Certificate{cert}}
+	if err := p.Protect(&enc, strings.NewReader(msg)); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	var entity bytes.Buffer
+	if err := smime.DecryptTo(&entity, &enc, cert, key, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q\n", entity.String())
+	// Output:
+	// "Content-Type: text/plain\r\n\r\nThe figures.\r\n"
+}

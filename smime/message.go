@@ -52,8 +52,10 @@ type Protector struct {
 // Line ends become CRLF. A header field with a bare CR or a NUL, a header
 // line over 998 octets, a line that is not a field, or a message without
 // the empty line after its header gives a [*FormatError] (SEC-27,
-// SEC-29); errors from [Sign] and [Encrypt] are passed on. On
-// error nothing is written to w.
+// SEC-29); errors from [Sign] and [Encrypt] are passed on. Whatever is
+// wrong with the message or the certificates, nothing is written to w;
+// only an error of w itself, or of the temporary file while the result
+// is being written, can leave part of it written.
 //
 // Memory: Protect streams. The message is read once and its entity,
 // brought into canonical form and hashed on the way, waits in memory up

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// VerifyOptions are the per-call settings of [Verify]. The zero value (or
-// a nil pointer) checks the chain at the current time.
+// VerifyOptions are the per-call settings of [Verify] and [VerifyTo]. The
+// zero value (or a nil pointer) checks the chain at the current time.
 type VerifyOptions struct {
 	// Now returns the time at which the signer's chain must be valid;
 	// nil means time.Now.
@@ -29,7 +29,9 @@ type VerifyOptions struct {
 	Accept func(*Verified) error
 }
 
-// Verified is the result of a successful [Verify].
+// Verified is the result of [Verify] or [VerifyTo]. With an error, a
+// non-nil Verified holds what was found before the failure (the first
+// signer, when its certificate was found): it is not a verdict.
 type Verified struct {
 	// Content is the signed MIME entity, exactly the bytes that were
 	// signed (CRLF line ends).

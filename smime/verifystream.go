@@ -24,7 +24,8 @@ const maxSignaturePart = 8 << 20
 // VerifyTo checks an S/MIME signed message or entity as [Verify] does and
 // writes the signed entity to w once every signature has verified (and
 // o.Accept, if set, has accepted the result): on any error nothing is
-// written. The returned Verified has no Content; w received it.
+// written. The returned Verified has no Content; w received it. Only an
+// error of w itself can leave part of the entity written.
 //
 // VerifyTo streams: the signed entity (the first part of a
 // multipart/signed message, or the content inside an application/pkcs7-mime
