@@ -35,7 +35,7 @@ if wanted swaks; then
     libdigest-hmac-perl libauthen-ntlm-perl)
 fi
 if wanted dkim; then pkgs+=(python3-dkim python3-nacl opendkim opendkim-tools); fi
-if wanted smime; then pkgs+=(openssl); fi
+if wanted smime; then pkgs+=(openssl libnss3-tools); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
