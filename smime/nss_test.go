@@ -70,7 +70,10 @@ func nssDB(t *testing.T, p *testPKI, keys ...*Signer) string {
 	t.Helper()
 	db := nssEmptyDB(t)
 	dir := strings.TrimPrefix(db, "sql:")
-	mustNSS(t, "certutil", "-A", "-n", "mailwright test CA", "-t", "C,C,C", "-i", p.path("ca.pem"), "-d", db)
+	// Trust flags are SSL,S/MIME,code signing: the CA is trusted to
+	// issue email certificates only (with "C,," cmsutil refuses our
+	// signatures).
+	mustNSS(t, "certutil", "-A", "-n", "mailwright test CA", "-t", ",C,", "-i", p.path("ca.pem"), "-d", db)
 	for i, s := range keys {
 		pfx, err := pkcs12.Modern.Encode(s.Key, s.Certificate, s.Chain, "pw")
 		if err != nil {
