@@ -130,9 +130,16 @@ func TestVerifyCertificateErrors(t *testing.T) {
 }
 
 func TestVerifyNotSigned(t *testing.T) {
+	// Anything that is not S/MIME is ErrNotSigned, as the doc says; a
+	// Content-Type that does not parse is malformed.
+	for _, msg := range []string{"Content-Type: text/plain\r\n\r\nhi\r\n", "Subject: hi\r\n\r\nhi\r\n"} {
+		if _, err := Verify(strings.NewReader(msg), nil, nil); !errors.Is(err, ErrNotSigned) {
+			t.Errorf("Verify(%q) = %v, want ErrNotSigned", msg, err)
+		}
+	}
 	var fe *FormatError
-	if _, err := Verify(strings.NewReader("Content-Type: text/plain\r\n\r\nhi\r\n"), nil, nil); !errors.As(err, &fe) {
-		t.Errorf("Verify(text/plain) = %v, want *FormatError", err)
+	if _, err := Verify(strings.NewReader("Content-Type: text/\r\n\r\nhi\r\n"), nil, nil); !errors.As(err, &fe) {
+		t.Errorf("Verify(bad Content-Type) = %v, want *FormatError", err)
 	}
 	msg := "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b\r\n\r\ny\r\n--b--\r\n"
 	if _, err := Verify(strings.NewReader(msg), nil, nil); !errors.Is(err, ErrUnsupported) {

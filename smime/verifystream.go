@@ -40,7 +40,10 @@ func VerifyTo(w io.Writer, msg io.Reader, roots *x509.CertPool, o *VerifyOptions
 	if err != nil {
 		return nil, err
 	}
-	ct, _ := lookup(fields, "Content-Type")
+	ct, ok := lookup(fields, "Content-Type")
+	if !ok {
+		return nil, fmt.Errorf("%w: it has no Content-Type (plain text)", ErrNotSigned)
+	}
 	mediatype, params, err := stdmime.ParseMediaType(ct)
 	if err != nil {
 		return nil, formatErrorf("Content-Type %q: %v", ct, err)
@@ -52,7 +55,7 @@ func VerifyTo(w io.Writer, msg io.Reader, roots *x509.CertPool, o *VerifyOptions
 		cte, _ := lookup(fields, "Content-Transfer-Encoding")
 		return verifyOpaque(w, lx, strings.ToLower(cte), roots, o)
 	}
-	return nil, formatErrorf("Content-Type %s is not an S/MIME type", mediatype)
+	return nil, fmt.Errorf("%w: its Content-Type is %s", ErrNotSigned, mediatype)
 }
 
 func (o *VerifyOptions) now() time.Time {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ const smimeUsage = `usage: mailwright smime <sign|encrypt|verify|decrypt> [flags
   verify   [--ca FILE]  (default: system roots) [--any-signer];
            prints the signed entity
   decrypt  --cert FILE --key FILE | --pfx FILE [--pfx-password PW]
+           [--verify [--ca FILE] [--any-signer]]: with --verify, the
+           decrypted entity must be signed by the message's From or Sender
 
 The input is a whole message or a MIME entity. For sign and encrypt, its
 Content-* fields and body are protected; other header fields (From, To,
@@ -247,28 +250,43 @@ func smimeVerify(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var roots *x509.CertPool
-	if ca != "" {
-		b, err := os.ReadFile(ca)
-		if err != nil {
-			return err
-		}
-		certs, err := smime.ParseCertificatesPEM(b)
-		if err != nil {
-			return fmt.Errorf("%s: %w", ca, err)
-		}
-		roots = x509.NewCertPool()
-		for _, c := range certs {
-			roots.AddCert(c)
-		}
+	roots, err := loadRoots(ca)
+	if err != nil {
+		return err
 	}
 	in, senders, err := checkSigned(e.stdin) // smime_notsigned.go
 	if err != nil {
 		return err
 	}
-	// The signed entity streams to stdout once every signature verified
-	// and the signer was accepted; before that nothing is written.
-	_, err = smime.VerifyTo(e.stdout, in, roots, &smime.VerifyOptions{Accept: func(v *smime.Verified) error {
+	return verifyOut(e, in, roots, senders, anySigner)
+}
+
+// loadRoots reads the trusted roots of --ca; "" means the system's.
+func loadRoots(ca string) (*x509.CertPool, error) {
+	if ca == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(ca)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := smime.ParseCertificatesPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ca, err)
+	}
+	roots := x509.NewCertPool()
+	for _, c := range certs {
+		roots.AddCert(c)
+	}
+	return roots, nil
+}
+
+// verifyOut verifies the signed message in and streams the signed
+// entity to stdout once every signature verified and a signer is one of
+// senders (RFC 8550 §3, unless anySigner); before that nothing is
+// written.
+func verifyOut(e *env, in io.Reader, roots *x509.CertPool, senders []string, anySigner bool) error {
+	_, err := smime.VerifyTo(e.stdout, in, roots, &smime.VerifyOptions{Accept: func(v *smime.Verified) error {
 		if err := checkSigner(e, v, senders, anySigner); err != nil {
 			return err
 		}
@@ -318,10 +336,19 @@ func signerName(c *x509.Certificate) string {
 
 func smimeDecrypt(e *env, args []string) error {
 	var k keyFlags
+	var verify, anySigner bool
+	var ca string
 	fs := newFlagSet(e, "decrypt")
 	k.register(fs, "cert")
+	fs.BoolVar(&verify, "verify", false, "the decrypted entity must be signed: verify it, and check that "+
+		"a signer is the encrypted message's From or Sender (RFC 8550 §3), then print the signed entity")
+	fs.StringVar(&ca, "ca", "", "with --verify: PEM file of trusted roots (default: the system's)")
+	fs.BoolVar(&anySigner, "any-signer", false, "with --verify: accept a signer that is not the From or Sender")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if !verify && (ca != "" || anySigner) {
+		return &exitError{code: 2, err: errors.New("--ca and --any-signer go with --verify")}
 	}
 	s, err := k.load(e)
 	if err != nil {
@@ -332,10 +359,45 @@ func smimeDecrypt(e *env, args []string) error {
 		}
 		return err
 	}
-	// The entity streams to stdout once it is decrypted and its padding
-	// or GCM tag checked out; before that nothing is written.
-	return smime.DecryptTo(e.stdout, e.stdin, s.Certificate, s.Key, nil)
+	if !verify {
+		// The entity streams to stdout once it is decrypted and its
+		// padding or GCM tag checked out; before that nothing is written.
+		return smime.DecryptTo(e.stdout, e.stdin, s.Certificate, s.Key, nil)
+	}
+	roots, err := loadRoots(ca)
+	if err != nil {
+		return err
+	}
+	// The From and Sender of the encrypted message are in its clear
+	// header; the decrypted entity has none to compare the signer with.
+	in, h, err := peekHeader(e.stdin)
+	if err != nil {
+		return err
+	}
+	var senders []string
+	if h != nil {
+		senders = senderAddrs(h)
+	}
+	// Decrypt into a pipe that the verifier reads: DecryptTo writes the
+	// plaintext only once it checked out, VerifyTo writes the entity only
+	// once it verified, and neither holds the message.
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := smime.DecryptTo(pw, in, s.Certificate, s.Key, nil)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	verr := verifyOut(e, pr, roots, senders, anySigner)
+	pr.CloseWithError(errVerifyStopped) // unblocks DecryptTo if the verifier stopped early
+	if derr := <-done; derr != nil && !errors.Is(derr, errVerifyStopped) {
+		return derr // the decryption error, not the verifier's view of it
+	}
+	return verr
 }
+
+// errVerifyStopped ends decryption when the verifier has stopped reading.
+var errVerifyStopped = errors.New("verification stopped reading")
 
 // protect reads a message or entity from stdin and writes it to stdout
 // with its MIME entity signed and/or encrypted as pr says. Protect

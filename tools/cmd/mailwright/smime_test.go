@@ -316,3 +316,48 @@ func TestSMIMESignChecksFrom(t *testing.T) {
 		t.Errorf("verify(bare entity): exit %d, out %q, stderr %q; want the entity and a note", code, out, stderr)
 	}
 }
+
+// TestSMIMEDecryptVerify: decrypt --verify checks the signature inside a
+// signed-then-encrypted message against the encrypted message's own From
+// (RFC 8550 §3), which "decrypt | verify" cannot do, since the decrypted
+// entity has no From: the review found a message signed by alice under a
+// From of mallory passing that way. It prints the signed entity, and
+// nothing when the signer is not the sender, the entity is not signed,
+// or decryption fails.
+func TestSMIMEDecryptVerify(t *testing.T) {
+	p := cliPKI(t)
+	mallory := []byte(strings.Replace(cliMessage, "From: alice@example.test", "From: mallory@example.test", 1))
+	encrypt := func(msg []byte, sign bool) []byte {
+		args := []string{"smime", "encrypt", "--to", p["bob.pem"]}
+		if sign {
+			args = append(args, "--sign-cert", p["alice.pem"], "--key", p["alice.key"], "--any-signer")
+		}
+		return cliOK(t, msg, args...)
+	}
+	dec := []string{"smime", "decrypt", "--verify", "--ca", p["ca.pem"], "--cert", p["bob.pem"], "--key", p["bob.key"]}
+	tests := []struct {
+		name   string
+		msg    []byte
+		flags  []string
+		code   int
+		out    string
+		stderr string
+	}{
+		{"signed by the sender", encrypt([]byte(cliMessage), true), nil, 0, cliEntity, "good signature from alice@example.test"},
+		{"signed by someone else", encrypt(mallory, true), nil, 1, "", "no signer's certificate names the From"},
+		{"someone else, --any-signer", encrypt(mallory, true), []string{"--any-signer"}, 0, cliEntity, "smime: warning:"},
+		{"not signed", encrypt([]byte(cliMessage), false), nil, 1, "", "not signed"},
+		{"cut short", encrypt([]byte(cliMessage), true)[:700], nil, 1, "", "truncated"},
+	}
+	for _, tt := range tests {
+		out, stderr, code := cli(t, tt.msg, append(dec, tt.flags...)...)
+		if code != tt.code || string(out) != tt.out || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("%s: exit %d, out %q, stderr %q; want exit %d, out %q, stderr with %q",
+				tt.name, code, out, stderr, tt.code, tt.out, tt.stderr)
+		}
+	}
+	if _, stderr, code := cli(t, encrypt([]byte(cliMessage), true), "smime", "decrypt", "--ca", p["ca.pem"],
+		"--cert", p["bob.pem"], "--key", p["bob.key"]); code != 2 || !strings.Contains(stderr, "go with --verify") {
+		t.Errorf("--ca without --verify: exit %d, stderr %q; want 2", code, stderr)
+	}
+}
