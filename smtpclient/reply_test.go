@@ -100,8 +100,14 @@ func TestEndlessReplyClosesSEC38(t *testing.T) {
 	addr, _ := serve(t, func(s *srv) {
 		s.send("220 mx ESMTP")
 		s.line()
-		for i := 0; i < 10000; i++ {
-			if _, err := io.WriteString(s.conn, "250-x\r\n"); err != nil {
+		// Continuation lines in 64 KiB writes until the client's close
+		// makes a write fail. Loopback socket buffers take megabytes, so
+		// a small bound could be written in full before the close arrives
+		// (CI once saw 70 KB go through under load); only a client that
+		// really reads on gets through 1 GiB.
+		chunk := strings.Repeat("250-x\r\n", 64<<10/7)
+		for i := 0; i < 1<<30/len(chunk); i++ {
+			if _, err := io.WriteString(s.conn, chunk); err != nil {
 				return
 			}
 		}
