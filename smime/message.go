@@ -8,7 +8,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -125,28 +124,11 @@ func (p *Protector) protect(c *canonical) (*outEntity, error) {
 // after them, and the header of the entity (the Content-* fields and an
 // empty line). r is left at the first byte of the body.
 func readMessageHeader(r *bufio.Reader) (outer, entityHead []byte, err error) {
-	var h []byte
-	for {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return nil, nil, formatErrorf("header line longer than %d octets", maxLine)
-		}
-		h = append(h, line...)
-		if len(h) > maxHeader {
-			return nil, nil, formatErrorf("message header longer than %d octets", maxHeader)
-		}
-		if err == io.EOF || len(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))) == 0 {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("smime: read message: %w", err)
-		}
-	}
-	outer, entityHead, err = splitMessage(h)
+	h, err := readHeaderBlock(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	return outer, entityHead, nil
+	return splitMessage(h)
 }
 
 // splitMessage returns the header fields of msg that are not Content-*
