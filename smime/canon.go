@@ -195,7 +195,7 @@ func (c *canonicalizer) multipart(boundary string, depth int) (token, error) {
 	pre := newSpool(c.dir, sideSpoolMem)
 	defer pre.Close()
 	var stats lineStats
-	t, err := c.body(pre, &stats, true)
+	t, err := partBody(c.lx, pre, &stats, true)
 	if err != nil {
 		return token{}, err
 	}
@@ -229,16 +229,17 @@ func (c *canonicalizer) multipart(boundary string, depth int) (token, error) {
 		return token{}, err
 	}
 	c.lx.pop()
-	return c.body(io.Discard, nil, false) // the epilogue
+	return partBody(c.lx, io.Discard, nil, false) // the epilogue
 }
 
-// body reads the rest of the current part and writes it to w, with every
-// line end as CRLF when crlf is set and as it was otherwise, counting
-// into stats when it is not nil. It returns the token that ended the
-// part.
-func (c *canonicalizer) body(w io.Writer, stats *lineStats, crlf bool) (token, error) {
+// partBody reads the rest of the current part from lx and writes it to
+// w, with every line end as CRLF when crlf is set and as it was
+// otherwise, counting into stats when it is not nil. It returns the token
+// that ended the part. Canonicalization and VerifyTo both read parts
+// with it.
+func partBody(lx *lexer, w io.Writer, stats *lineStats, crlf bool) (token, error) {
 	for {
-		t, err := c.lx.next()
+		t, err := lx.next()
 		if err != nil {
 			return token{}, err
 		}
@@ -280,7 +281,7 @@ func (c *canonicalizer) leaf(mediatype, cte string, fields []rawField, end *toke
 			}
 			return *end, nil
 		}
-		return c.body(w, stats, crlf)
+		return partBody(c.lx, w, stats, crlf)
 	}
 	switch cte {
 	case "base64":

@@ -96,7 +96,7 @@ func verifyDetached(w io.Writer, lx *lexer, params map[string]string, roots *x50
 
 	var parts int
 	part := func(w io.Writer) (token, error) {
-		t, err := bodyTo(lx, w)
+		t, err := partBody(lx, w, nil, true)
 		if err != nil {
 			return t, err
 		}
@@ -156,29 +156,6 @@ func verifyDetached(w io.Writer, lx *lexer, params map[string]string, roots *x50
 		return v, err
 	}
 	return v, deliver(w, v, content, o)
-}
-
-// bodyTo writes the rest of the current part to w with CRLF line ends and
-// returns the token that ended it.
-func bodyTo(lx *lexer, w io.Writer) (token, error) {
-	for {
-		t, err := lx.next()
-		if err != nil {
-			return t, err
-		}
-		var p []byte
-		switch t.kind {
-		case tokText:
-			p = t.data
-		case tokEOL:
-			p = eolCRLF
-		default:
-			return t, nil
-		}
-		if _, err := w.Write(p); err != nil {
-			return t, err
-		}
-	}
 }
 
 // signedDataOf checks that m is a SignedData ContentInfo and parses it.
